@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is what they call.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TW := $(BIN)/transferwatch
+USWDS := transferwatch/static/vendor/uswds
+
+.PHONY: demo test install assets lint typecheck contracts pytest clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TransferWatch needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+# USWDS comes from the npm registry at setup; its built files are copied into static, never committed.
+$(USWDS)/.copied: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(USWDS) && mkdir -p $(USWDS)
+	cp -r node_modules/@uswds/uswds/dist/css node_modules/@uswds/uswds/dist/js \
+	      node_modules/@uswds/uswds/dist/fonts node_modules/@uswds/uswds/dist/img $(USWDS)/
+	@touch $@
+
+assets: $(USWDS)/.copied
+
+demo: install assets
+	$(TW) migrate --no-input
+	$(TW) demo
+	$(TW) runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck contracts pytest
+
+clean:
+	rm -rf $(VENV) node_modules $(USWDS)

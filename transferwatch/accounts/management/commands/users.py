@@ -1,0 +1,88 @@
+"""`transferwatch users create|list`: staff accounts with one role each."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from transferwatch.accounts.models import Area, User
+from transferwatch.accounts.roles import ROLES
+from transferwatch.audit.services import record
+
+
+def assign(user: User, role_code: str, area_codes: list[str]) -> None:
+    """Give the user exactly this role (and areas); raises CommandError on a wrong value."""
+    if role_code not in ROLES:
+        raise CommandError(
+            f"--role {role_code!r} is not a role: use one of {', '.join(ROLES)}", returncode=2
+        )
+    areas = list(Area.objects.filter(code__in=area_codes))
+    unknown = sorted(set(area_codes) - {a.code for a in areas})
+    if unknown:
+        raise CommandError(f"--area {', '.join(unknown)} is not a known area code", returncode=2)
+    if ROLES[role_code].area_scoped and not areas:
+        raise CommandError(
+            f"--area is required for {role_code}: it sees only its own areas", returncode=2
+        )
+    user.groups.set([Group.objects.get(name=role_code)])
+    user.areas.set(areas)
+
+
+class Command(BaseCommand):
+    help = "Create or list staff users. Each user has one role; ICE field reviewers have areas."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a user with a role")
+        create.add_argument("username")
+        create.add_argument("--role", required=True, choices=sorted(ROLES))
+        create.add_argument("--area", action="append", default=[], help="AOR code, e.g. PHI")
+        create.add_argument("--email", default="")
+        create.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+        sub.add_parser("list", help="list users with their roles and areas")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "list":
+            self.list_users()
+        else:
+            self.create(options)
+
+    def list_users(self) -> None:
+        for user in User.objects.prefetch_related("groups", "areas").order_by("username"):
+            role = user.role.code if user.role else ("superuser" if user.is_superuser else "-")
+            areas = ",".join(a.code for a in user.areas.all())
+            state = "" if user.is_active else " (inactive)"
+            self.stdout.write(f"{user.username}\t{role}\t{areas}{state}")
+
+    def create(self, options: dict[str, Any]) -> None:
+        username = options["username"]
+        if User.objects.filter(username=username).exists():
+            raise CommandError(f"user {username!r} exists already", returncode=2)
+        if options["password_stdin"]:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+        user = User(username=username, email=options["email"])
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise CommandError("password: " + " ".join(exc.messages), returncode=2) from None
+        with transaction.atomic():
+            user.set_password(password)
+            user.save()
+            assign(user, options["role"], options["area"])
+            record(
+                "accounts.user.created",
+                user,
+                changes={"role": options["role"], "areas": sorted(options["area"])},
+            )
+        self.stdout.write(f"created {username} ({ROLES[options['role']].label})")

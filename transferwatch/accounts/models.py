@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from transferwatch.accounts.roles import ROLES, Role
+
+
+class Area(models.Model):
+    """An ICE ERO area of responsibility (a field office), e.g. PHI Philadelphia."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A staff user. The role is the user's one group; ICE field reviewers also have areas."""
+
+    areas = models.ManyToManyField(Area, blank=True, related_name="users")
+
+    @cached_property
+    def role(self) -> Role | None:
+        for name in self.groups.values_list("name", flat=True):
+            if name in ROLES:
+                return ROLES[name]
+        return None
+
+    @property
+    def is_area_scoped(self) -> bool:
+        """True when the user may see only records of their own areas of responsibility."""
+        if self.is_superuser:
+            return False
+        role = self.role
+        return role is None or role.area_scoped

@@ -1,0 +1,78 @@
+"""The roles of DOMAIN.md section 5, each a Django group with exactly these permissions.
+
+The member of the public is not a role here: public pages need no login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    works_on: str
+    permissions: tuple[str, ...]
+    area_scoped: bool = False
+
+
+VIEW_AGENCIES = ("agencies.view_agency",)
+EDIT_AGENCIES = ("agencies.add_agency", "agencies.change_agency")
+VIEW_TRANSFERS = ("transfers.view_transferrequest",)
+VIEW_PEOPLE = ("transfers.view_person", "transfers.reveal_person")
+
+ROLES: dict[str, Role] = {
+    role.code: role
+    for role in [
+        Role(
+            "crcl_analyst",
+            "CRCL analyst",
+            "monitoring runs, agency profiles, flags, quarterly packet",
+            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS,
+        ),
+        Role(
+            "crcl_investigator",
+            "CRCL investigator",
+            "allegations, inquiries, evidence, findings, PD requests",
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+        ),
+        Role(
+            "crcl_supervisor",
+            "CRCL supervisor",
+            "approvals, notifications to leadership, DOJ and state AG referrals",
+            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+        ),
+        Role(
+            "ice_field_reviewer",
+            "ICE ERO field reviewer",
+            "transfer-request review and PD decisions for your areas of responsibility",
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+            area_scoped=True,
+        ),
+        Role(
+            "ice_hq_reviewer",
+            "ICE HQ reviewer",
+            "HQ-level PD review and the national view of transfers",
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+        ),
+        Role(
+            "opla_attorney",
+            "OPLA attorney",
+            "legal review of transfer requests and PD requests",
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+        ),
+        Role(
+            "dhs_leadership",
+            "DHS leadership",
+            "notifications and quarterly packets (read only)",
+            VIEW_AGENCIES,
+        ),
+        Role(
+            "auditor",
+            "Auditor",
+            "the audit log and records of access to personal data (read only)",
+            ("audit.view_event",),
+        ),
+    ]
+}

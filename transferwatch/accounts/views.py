@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from transferwatch.agencies.models import Agency
+from transferwatch.audit.models import Event
+from transferwatch.transfers.models import TransferRequest
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The username or password is not right. Both are case-sensitive.",
+    }
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What the user's role works on, with the numbers that exist today."""
+    user = request.user
+    role = user.role
+    context: dict[str, object] = {"role": role, "areas": user.areas.all()}
+    if user.has_perm("agencies.view_agency"):
+        agencies = Agency.objects.visible_to(user)
+        context["agency_count"] = agencies.count()
+        context["participating_count"] = agencies.filter(activation_date__isnull=False).count()
+    if user.has_perm("transfers.view_transferrequest"):
+        transfers = TransferRequest.objects.visible_to(user)
+        since = timezone.localdate() - timedelta(days=90)
+        context["transfer_count"] = transfers.count()
+        context["pending_count"] = transfers.filter(outcome="pending").count()
+        context["by_type"] = (
+            transfers.filter(request_date__gte=since)
+            .values("request_type")
+            .annotate(n=Count("pk"))
+            .order_by("request_type")
+        )
+        context["by_area"] = (
+            transfers.values("aor__name").annotate(n=Count("pk")).order_by("-n", "aor__name")[:10]
+        )
+        context["recent"] = transfers.select_related("aor", "agency")[:8]
+    if user.has_perm("audit.view_event"):
+        since_dt = timezone.now() - timedelta(days=30)
+        context["events"] = Event.objects.all()[:10]
+        context["reveal_count"] = Event.objects.filter(
+            action="transfers.person.revealed", at__gte=since_dt
+        ).count()
+    return render(request, "accounts/home.html", context)

@@ -1,0 +1,1 @@
+"""Law enforcement agencies, their facilities and populations."""

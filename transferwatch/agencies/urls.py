@@ -1,0 +1,10 @@
+from django.urls import path
+
+from transferwatch.agencies import views
+
+urlpatterns = [
+    path("", views.agency_list, name="agency_list"),
+    path("new/", views.agency_create, name="agency_create"),
+    path("<str:ori>/", views.agency_detail, name="agency_detail"),
+    path("<str:ori>/edit/", views.agency_edit, name="agency_edit"),
+]

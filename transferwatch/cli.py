@@ -1,0 +1,57 @@
+"""The `transferwatch` console script: Django's management commands with our settings preset."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Commands that must work without a database (help, version, settings checks).
+NO_DATABASE = {"help", "--help", "-h", "version", "--version", "check", "collectstatic"}
+
+
+def _fail(message: str, status: int) -> None:
+    sys.stderr.write(f"transferwatch: {message}\n")
+    raise SystemExit(status)
+
+
+def setup() -> None:
+    """Load settings and start Django, turning a misconfiguration into one clear line."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "transferwatch.settings")
+    from transferwatch.lib.config import ConfigError
+
+    try:
+        import django
+
+        django.setup()
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}", 2)
+
+
+def check_database() -> None:
+    from django.db import connection
+    from django.db.utils import Error
+
+    from transferwatch.lib.config import redact_url
+
+    try:
+        connection.ensure_connection()
+    except Error as exc:
+        where = redact_url(os.environ.get("DATABASE_URL", "")) or connection.settings_dict["NAME"]
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        _fail(f"cannot connect to the database {where}: {reason}", 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "transferwatch"
+    setup()
+    command = argv[1] if len(argv) > 1 else "help"
+    if command not in NO_DATABASE:
+        check_database()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Synthetic demo data and one demo user per role, for `make demo`."""

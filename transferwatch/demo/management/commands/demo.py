@@ -1,0 +1,60 @@
+"""`transferwatch demo`: load the synthetic demo data and (re)set one demo user per role."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from transferwatch.accounts.management.commands.users import assign
+from transferwatch.accounts.models import User
+from transferwatch.accounts.roles import ROLES
+from transferwatch.audit.services import record
+from transferwatch.demo import data
+
+# username -> (role, areas)
+DEMO_USERS = {
+    "analyst": ("crcl_analyst", []),
+    "investigator": ("crcl_investigator", []),
+    "supervisor": ("crcl_supervisor", []),
+    "field-phi": ("ice_field_reviewer", ["PHI"]),
+    "hq": ("ice_hq_reviewer", []),
+    "opla": ("opla_attorney", []),
+    "leadership": ("dhs_leadership", []),
+    "auditor": ("auditor", []),
+}
+
+
+class Command(BaseCommand):
+    help = "Load synthetic demo data and give each demo user (one per role) a new password."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2015)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = data.load(seed=options["seed"])
+        if counts:
+            self.stdout.write(
+                f"demo data: {counts['agencies']} agencies, {counts['people']} people, "
+                f"{counts['requests']} transfer requests (all invented)"
+            )
+        else:
+            self.stdout.write("demo data: already loaded")
+        self.stdout.write("\nDemo users (passwords are new each time `make demo` runs):")
+        for username, (role, areas) in DEMO_USERS.items():
+            password = secrets.token_urlsafe(12)
+            with transaction.atomic():
+                user, created = User.objects.get_or_create(username=username)
+                user.set_password(password)
+                user.save()
+                assign(user, role, areas)
+                record(
+                    "accounts.user.created" if created else "accounts.user.password_reset",
+                    user,
+                    changes={"role": role, "areas": areas},
+                )
+            where = f" ({', '.join(areas)})" if areas else ""
+            self.stdout.write(f"  {username:<13} {password}   {ROLES[role].label}{where}")
+        self.stdout.write("\nOpen http://127.0.0.1:8000 and sign in as any of them.")

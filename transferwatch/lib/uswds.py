@@ -1,0 +1,44 @@
+"""Template helpers for the U.S. Web Design System markup (loaded as a template builtin)."""
+
+from __future__ import annotations
+
+from django import template
+from django.forms import BoundField
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+CLASSES = {"select": "usa-select", "textarea": "usa-textarea", "checkbox": "usa-checkbox__input"}
+
+
+@register.simple_tag
+def uswds_input(field: BoundField) -> SafeString:
+    """The field's widget with USWDS classes and its hint and error tied to it for screen readers."""
+    css = CLASSES.get(field.widget_type, "usa-input")
+    attrs: dict[str, str] = {"class": css + (" usa-input--error" if field.errors else "")}
+    described = []
+    if field.help_text:
+        described.append(f"{field.id_for_label}-hint")
+    if field.errors:
+        described.append(f"{field.id_for_label}-error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def masked(value: object) -> str:
+    """A fixed-width mask that gives away neither the value nor its length."""
+    return "••••••" if value not in (None, "") else "—"
+
+
+@register.filter
+def split_words(value: str) -> list[str]:
+    return value.split()
+
+
+@register.filter
+def field(form: object, name: str) -> BoundField:
+    """`form|field:"name"`: the bound field, for laying out fields in groups."""
+    return form[name]  # type: ignore[index, no-any-return]

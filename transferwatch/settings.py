@@ -1,0 +1,154 @@
+"""The one settings file. Every value comes from the environment, with defaults that just work.
+
+TRANSFERWATCH_MODE     development (default) or production
+TRANSFERWATCH_DATA_DIR folder for SQLite, the warehouse and development keys (default ./var)
+DATABASE_URL           postgres://USER@HOST:PORT/DBNAME; unset means SQLite in the data folder
+SECRET_KEY             required in production
+TRANSFERWATCH_AUDIT_KEY or TRANSFERWATCH_AUDIT_KEY_FILE   HMAC key of the audit chain; required in production
+DEBUG                  defaults to on in development, off in production
+ALLOWED_HOSTS          comma-separated, production only (default: none)
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from transferwatch.lib import config
+
+ENV = dict(os.environ)
+BASE_DIR = Path(__file__).resolve().parent
+MODE = config.mode(ENV)
+PRODUCTION = MODE == "production"
+DATA_DIR = config.data_dir(ENV, Path.cwd())
+SECRET_KEY = config.secret_key(ENV, MODE, DATA_DIR)
+AUDIT_KEY = config.audit_key(ENV, MODE, DATA_DIR)
+DEBUG = config.env_flag(ENV, "DEBUG", default=not PRODUCTION)
+DATABASES = {"default": config.database(ENV, DATA_DIR)}
+
+if PRODUCTION:
+    ALLOWED_HOSTS = [h.strip() for h in ENV.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+else:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "axes",
+    "transferwatch.accounts",
+    "transferwatch.audit",
+    "transferwatch.agencies",
+    "transferwatch.transfers",
+    "transferwatch.cases",
+    "transferwatch.discretion",
+    "transferwatch.escalations",
+    "transferwatch.meetings",
+    "transferwatch.monitoring",
+    "transferwatch.reports",
+    "transferwatch.api",
+    "transferwatch.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "transferwatch.lib.requestid.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "transferwatch.urls"
+WSGI_APPLICATION = "transferwatch.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "transferwatch.accounts.context.role",
+            ],
+            "builtins": ["transferwatch.lib.uswds"],
+        },
+    },
+]
+
+# Accounts: Argon2 first; attempts limited by django-axes; sessions end after 30 idle minutes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = config.env_flag(ENV, "SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "America/New_York"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "static"
+
+# No personal data in logs: messages name records by id only, and request bodies are never logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,1 @@
+"""Plan part P2: people, their convictions and charges, and ICE transfer requests."""

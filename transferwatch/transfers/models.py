@@ -1,0 +1,207 @@
+"""People, their criminal history, and the transfer requests ICE sends to local custody.
+
+The fields follow CONTRACTS.md section 1 so the priority engine can read them directly.
+Everything that identifies a person (Person.SENSITIVE) is shown only after an audited reveal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from transferwatch.accounts.models import Area
+from transferwatch.agencies.models import Agency, Facility
+
+SEVERITIES = [("felony", "Felony"), ("misdemeanor", "Misdemeanor"), ("infraction", "Infraction")]
+CATEGORIES = [
+    ("aggravated_felony", "Aggravated felony"),
+    ("gang", "Criminal street gang"),
+    ("domestic_violence", "Domestic violence"),
+    ("sexual_abuse", "Sexual abuse or exploitation"),
+    ("burglary", "Burglary"),
+    ("firearm", "Unlawful firearm possession or use"),
+    ("drug_trafficking", "Drug distribution or trafficking"),
+    ("dui", "Driving under the influence"),
+    ("minor_traffic", "Minor traffic offense"),
+    ("immigration_status", "Offense based on immigration status"),
+]
+CATEGORY_CODES = {code for code, _ in CATEGORIES}
+A_NUMBER = RegexValidator(r"^A?[0-9]{8,9}$", "An A-number is 8 or 9 digits, optionally after 'A'.")
+COUNTRY = RegexValidator(r"^[A-Z]{2}$", "Use the ISO 3166 two-letter country code.")
+
+
+def validate_categories(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("Categories must be a list of category codes.")
+    unknown = sorted(set(value) - CATEGORY_CODES)
+    if unknown:
+        raise ValidationError(f"Unknown categories: {', '.join(unknown)}.")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        """People the user may open: those with a transfer request the user may see."""
+        if not user.has_perm("transfers.view_person"):
+            return self.none()
+        if user.is_area_scoped:
+            return self.filter(transfer_requests__aor__in=user.areas.all()).distinct()
+        return self
+
+
+class Person(models.Model):
+    SENSITIVE = ("name", "a_number", "birth_date", "birth_country", "citizenship")
+
+    name = models.CharField(max_length=200, blank=True)
+    a_number = models.CharField(
+        "A-number", max_length=10, blank=True, validators=[A_NUMBER], db_index=True
+    )
+    birth_date = models.DateField("date of birth", null=True, blank=True)
+    birth_country = models.CharField(
+        "country of birth", max_length=2, blank=True, validators=[COUNTRY]
+    )
+    citizenship = models.CharField(max_length=2, blank=True, validators=[COUNTRY])
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        permissions = [("reveal_person", "Can reveal a person's identifying fields")]
+
+    def __str__(self) -> str:
+        # Never the name: this string reaches logs, admin pages and error reports.
+        return f"Person {self.pk}"
+
+
+class Conviction(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="convictions")
+    date = models.DateField()
+    incident = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Convictions with the same value arose from one incident.",
+    )
+    severity = models.CharField(max_length=12, choices=SEVERITIES)
+    categories = models.JSONField(default=list, blank=True, validators=[validate_categories])
+    description = models.CharField(max_length=200, blank=True)
+    sentence_days = models.PositiveIntegerField(default=0)
+    suspended = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} conviction of {self.date}"
+
+
+class Charge(models.Model):
+    """A charge not (yet) ending in conviction. A pending charge is never a conviction."""
+
+    STATUSES = [("pending", "Pending"), ("dismissed", "Dismissed")]
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="charges")
+    date = models.DateField()
+    severity = models.CharField(max_length=12, choices=SEVERITIES)
+    categories = models.JSONField(default=list, blank=True, validators=[validate_categories])
+    description = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=STATUSES, default="pending")
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} {self.get_severity_display().lower()} charge"
+
+
+class TransferRequestQuerySet(models.QuerySet["TransferRequest"]):
+    def visible_to(self, user: Any) -> TransferRequestQuerySet:
+        if not user.has_perm("transfers.view_transferrequest"):
+            return self.none()
+        if user.is_area_scoped:
+            return self.filter(aor__in=user.areas.all())
+        return self
+
+
+class TransferRequest(models.Model):
+    """A request from ICE to a local agency about a person in its custody."""
+
+    TYPES = [
+        ("notification", "Request for notification of release (I-247N)"),
+        ("detainer", "Detainer (I-247D)"),
+        ("transfer", "Request for voluntary transfer (I-247X)"),
+    ]
+    PROBABLE_CAUSE = [
+        ("final_order", "Final order of removal"),
+        ("removal_proceedings", "Pending removal proceedings"),
+        ("biometric_match", "Biometric match and records check"),
+        ("statements", "Statements or other evidence"),
+    ]
+    OUTCOMES = [
+        ("pending", "Pending"),
+        ("transferred", "Transferred to ICE"),
+        ("released", "Released"),
+        ("lifted", "Lifted"),
+        ("us_citizen", "U.S. citizen interviewed"),
+        ("declined_by_lea", "Declined by the agency"),
+    ]
+    SOURCES = [("manual", "Entered"), ("import", "Imported"), ("api", "Submitted through the API")]
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfer_requests")
+    request_type = models.CharField("type", max_length=12, choices=TYPES)
+    form = models.CharField(max_length=10, blank=True, help_text="Form as recorded, e.g. I-247D.")
+    request_date = models.DateField("date")
+    aor = models.ForeignKey(
+        Area, verbose_name="requesting AOR", on_delete=models.PROTECT, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name="holding agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfer_requests",
+    )
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.PROTECT, related_name="transfer_requests"
+    )
+    probable_cause = models.JSONField("probable-cause bases", default=list, blank=True)
+    outcome = models.CharField(max_length=16, choices=OUTCOMES, default="pending")
+    lift_reason = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=8, choices=SOURCES, default="manual")
+    external_id = models.CharField(max_length=64, blank=True)
+
+    objects = TransferRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-request_date", "-pk"]
+        indexes = [models.Index(fields=["aor", "request_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="transfer_external_id_per_source",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer request {self.pk}"
+
+    def probable_cause_labels(self) -> list[str]:
+        labels = dict(self.PROBABLE_CAUSE)
+        return [labels.get(code, code) for code in self.probable_cause]
+
+    def clean(self) -> None:
+        codes = {code for code, _ in self.PROBABLE_CAUSE}
+        if not isinstance(self.probable_cause, list) or set(self.probable_cause) - codes:
+            raise ValidationError({"probable_cause": "Unknown probable-cause basis."})
+        if (
+            self.facility_id
+            and self.agency_id
+            and self.facility.agency_id
+            not in (
+                None,
+                self.agency_id,
+            )
+        ):
+            raise ValidationError({"facility": "This facility belongs to another agency."})

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from transferwatch.transfers import views
+
+urlpatterns = [
+    path("", views.transfer_list, name="transfer_list"),
+    path("<int:pk>/", views.transfer_detail, name="transfer_detail"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/reveal/", views.person_reveal, name="person_reveal"),
+]

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("transferwatch.accounts.urls")),
+    path("agencies/", include("transferwatch.agencies.urls")),
+    path("transfers/", include("transferwatch.transfers.urls")),
+    path("audit/", include("transferwatch.audit.urls")),
+]
