@@ -26,7 +26,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             agencies = agencies.filter(Q(name__icontains=q) | Q(ori__iexact=q))
         if state := form.cleaned_data["state"]:
             agencies = agencies.filter(state=state.upper())
-    agencies = agencies.annotate(n_requests=Count("transfer_requests"))
+    agencies = agencies.annotate(n_requests=Count("transfer_requests")).order_by("state", "name")
     page = Paginator(agencies, 50).get_page(request.GET.get("page"))
     return render(request, "agencies/list.html", {"form": form, "page": page})
 

@@ -35,7 +35,7 @@ POSTGRES_REVERSE = [
 
 def _run(schema_editor, statements):
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def forwards(apps, schema_editor):
