@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth import user_logged_in, user_logged_out
+from django.contrib.auth import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -48,6 +48,18 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     record("accounts.user.logged_out", user, actor=user)
 
 
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    """A failed sign-in, tied to the account it tried; the typed name itself is not stored."""
+    from transferwatch.accounts.models import User
+    from transferwatch.audit.services import record
+
+    user = User.objects.filter(username=credentials.get("username", "")).first()
+    record("accounts.user.login_failed", user)
+
+
 def connect_login_events() -> None:
+    user_login_failed.connect(_login_failed, dispatch_uid="transferwatch-login-failed-event")
     user_logged_in.connect(_logged_in, dispatch_uid="transferwatch-login-event")
     user_logged_out.connect(_logged_out, dispatch_uid="transferwatch-logout-event")

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.forms import AgencyFilter, AgencyForm
@@ -40,7 +41,7 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
         "agency": agency,
         "facilities": agency.facilities.all(),
         "populations": [
-            (Agency._meta.get_field(name).verbose_name.capitalize(), getattr(agency, name))
+            (capfirst(Agency._meta.get_field(name).verbose_name), getattr(agency, name))
             for name in [*POPULATION_GROUPS, "pop_lep"]
         ],
         "transfer_count": transfers.count(),

@@ -34,7 +34,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "transfers/_rows.html" if request.htmx else "transfers/list.html"
+    template = "transfers/_search.html" if request.htmx else "transfers/list.html"
     return render(request, template, context)
 
 

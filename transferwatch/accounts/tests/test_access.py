@@ -24,8 +24,24 @@ ROLES = [
 
 # page -> roles that get 200; every other role gets 404.
 PAGES = {
-    "agency_list": {"analyst", "investigator", "supervisor", "field_phi", "hq", "opla", "leadership"},
-    "agency_detail": {"analyst", "investigator", "supervisor", "field_phi", "hq", "opla", "leadership"},
+    "agency_list": {
+        "analyst",
+        "investigator",
+        "supervisor",
+        "field_phi",
+        "hq",
+        "opla",
+        "leadership",
+    },
+    "agency_detail": {
+        "analyst",
+        "investigator",
+        "supervisor",
+        "field_phi",
+        "hq",
+        "opla",
+        "leadership",
+    },
     "agency_edit": {"analyst", "supervisor"},
     "agency_create": {"analyst", "supervisor"},
     "transfer_list": {"analyst", "investigator", "supervisor", "field_phi", "hq", "opla"},

@@ -29,6 +29,12 @@ def test_it_says_what_went_wrong(analyst: Any) -> None:
     response = Client().post(reverse("login"), {"username": "ana", "password": "wrong"})
     assert response.status_code == 200
     assert "The username or password is not right" in response.content.decode()
+    event = Event.objects.get(action="accounts.user.login_failed")
+    assert (event.object_type, event.object_id, event.actor) == (
+        "accounts.user",
+        str(analyst.pk),
+        None,
+    )
 
 
 def test_it_locks_out_after_five_failures(analyst: Any) -> None:

@@ -34,7 +34,13 @@ def test_sync_restores_permissions_changed_by_hand(db: Any) -> None:
 
 def test_only_people_who_need_it_may_reveal_identities(db: Any) -> None:
     may = {code for code, role in ROLES.items() if "transfers.reveal_person" in role.permissions}
-    assert may == {"crcl_investigator", "crcl_supervisor", "ice_field_reviewer", "ice_hq_reviewer", "opla_attorney"}
+    assert may == {
+        "crcl_investigator",
+        "crcl_supervisor",
+        "ice_field_reviewer",
+        "ice_hq_reviewer",
+        "opla_attorney",
+    }
 
 
 def create(*args: str, password: str = "a long enough passphrase") -> str:

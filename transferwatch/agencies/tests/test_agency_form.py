@@ -14,7 +14,9 @@ VALID = {"ori": "TX0571800", "name": "Irving Police", "state": "TX", "population
 
 
 def test_it_adds_an_agency(analyst: Any) -> None:
-    response = client_for(analyst).post(reverse("agency_create"), {**VALID, "aor": "", "pop_hispanic": "96000"})
+    response = client_for(analyst).post(
+        reverse("agency_create"), {**VALID, "aor": "", "pop_hispanic": "96000"}
+    )
     assert response.status_code == 302
     agency = Agency.objects.get(ori="TX0571800")
     assert agency.pop_hispanic == 96000
@@ -28,7 +30,14 @@ def test_it_upper_cases_ori_and_state(analyst: Any) -> None:
 
 
 def test_it_names_each_bad_field_and_saves_nothing(analyst: Any) -> None:
-    bad = {"ori": "IRVING", "name": "", "state": "Texas", "county_fips": "481", "activation_date": "2015-02-30", "population": "-5"}
+    bad = {
+        "ori": "IRVING",
+        "name": "",
+        "state": "Texas",
+        "county_fips": "481",
+        "activation_date": "2015-02-30",
+        "population": "-5",
+    }
     response = client_for(analyst).post(reverse("agency_create"), bad)
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -36,12 +45,22 @@ def test_it_names_each_bad_field_and_saves_nothing(analyst: Any) -> None:
     html = response.content.decode()
     assert "An ORI is two letters and seven letters or digits." in html
     assert 'aria-invalid="true"' in html and "Nothing was saved" in html
-    assert not Agency.objects.exists() and not Event.objects.filter(action__startswith="agencies").exists()
+    assert (
+        not Agency.objects.exists()
+        and not Event.objects.filter(action__startswith="agencies").exists()
+    )
 
 
 def test_it_refuses_groups_larger_than_the_population(analyst: Any, phi_agency: Any) -> None:
     url = reverse("agency_edit", args=[phi_agency.ori])
-    data = {"ori": phi_agency.ori, "name": phi_agency.name, "state": "PA", "population": "1000", "pop_hispanic": "800", "pop_white": "400"}
+    data = {
+        "ori": phi_agency.ori,
+        "name": phi_agency.name,
+        "state": "PA",
+        "population": "1000",
+        "pop_hispanic": "800",
+        "pop_white": "400",
+    }
     response = client_for(analyst).post(url, data)
     assert "more than the population" in response.content.decode()
     phi_agency.refresh_from_db()
@@ -57,7 +76,11 @@ def test_it_refuses_a_duplicate_ori(analyst: Any, phi_agency: Any) -> None:
 def test_it_writes_no_event_when_nothing_changed(analyst: Any, phi_agency: Any) -> None:
     url = reverse("agency_edit", args=[phi_agency.ori])
     form = client_for(analyst).get(url).context["form"]
-    data = {name: ("" if value is None else value) for name, value in form.initial.items() if name in form.fields}
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
     data["aor"] = phi_agency.aor_id
     response = client_for(analyst).post(url, data)
     assert response.status_code == 302

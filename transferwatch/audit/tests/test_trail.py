@@ -57,7 +57,8 @@ def test_it_writes_one_event_per_agency_edit(analyst: Any, phi_agency: Any) -> N
     before = Event.objects.count()
     url = reverse("agency_edit", args=[phi_agency.ori])
     response = client.post(
-        url, {"ori": phi_agency.ori, "name": "Renamed Sheriff", "state": "PA", "population": "800000"}
+        url,
+        {"ori": phi_agency.ori, "name": "Renamed Sheriff", "state": "PA", "population": "800000"},
     )
     assert response.status_code == 302
     events = Event.objects.filter(seq__gt=before)
@@ -69,7 +70,9 @@ def test_it_writes_one_event_per_agency_edit(analyst: Any, phi_agency: Any) -> N
     assert event.request_id
 
 
-def test_it_writes_one_event_per_reveal_and_no_personal_data(investigator: Any, person: Any, phi_request: Any) -> None:
+def test_it_writes_one_event_per_reveal_and_no_personal_data(
+    investigator: Any, person: Any, phi_request: Any
+) -> None:
     client = client_for(investigator)
     before = Event.objects.count()
     client.post(reverse("person_reveal", args=[person.pk]))
@@ -103,7 +106,10 @@ def test_the_orm_refuses_to_change_events(analyst: Any) -> None:
 
 @pytest.mark.parametrize(
     "sql",
-    ["UPDATE audit_event SET action = 'forged' WHERE id = %s", "DELETE FROM audit_event WHERE id = %s"],
+    [
+        "UPDATE audit_event SET action = 'forged' WHERE id = %s",
+        "DELETE FROM audit_event WHERE id = %s",
+    ],
 )
 def test_the_database_refuses_update_and_delete(analyst: Any, sql: str) -> None:
     event = record("test.a", actor=analyst)
@@ -116,7 +122,9 @@ def test_verify_fails_after_an_event_is_edited_by_raw_sql(analyst: Any) -> None:
     events = [record("test.a", actor=analyst, changes={"n": n}) for n in range(5)]
     drop_triggers()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_event SET actor_name = 'someone-else' WHERE id = %s", [events[2].pk])
+        cursor.execute(
+            "UPDATE audit_event SET actor_name = 'someone-else' WHERE id = %s", [events[2].pk]
+        )
     status, message = verify()
     assert status == 1
     assert f"BROKEN at event {events[2].seq}" in message and "edited" in message

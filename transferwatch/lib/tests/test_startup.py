@@ -94,11 +94,18 @@ def test_the_default_database_is_sqlite_in_wal_mode(tmp_path: Path) -> None:
 def test_a_postgres_url_selects_postgres(tmp_path: Path) -> None:
     db = config.database({"DATABASE_URL": "postgres://u:p@db.internal:5433/tw"}, tmp_path)
     assert (db["ENGINE"], db["HOST"], db["PORT"], db["NAME"], db["USER"], db["PASSWORD"]) == (
-        "django.db.backends.postgresql", "db.internal", "5433", "tw", "u", "p",
+        "django.db.backends.postgresql",
+        "db.internal",
+        "5433",
+        "tw",
+        "u",
+        "p",
     )
 
 
-@pytest.mark.parametrize("url", ["postgres://localhost", "postgres://h:notaport/db", "sqlite://", "redis://x"])
+@pytest.mark.parametrize(
+    "url", ["postgres://localhost", "postgres://h:notaport/db", "sqlite://", "redis://x"]
+)
 def test_it_refuses_incomplete_urls(tmp_path: Path, url: str) -> None:
     with pytest.raises(config.ConfigError):
         config.database({"DATABASE_URL": url}, tmp_path)
