@@ -61,7 +61,11 @@ print(f"{args.threads} writers:       {per_thread * args.threads / several:8,.0f
 t0 = time.perf_counter()
 result = verify_chain()
 verify = time.perf_counter() - t0
-print(f"verify:          {result.verified / verify:8,.0f} events/s ({result.verified:,} in {verify:.2f} s)")
+print(
+    f"verify:          {result.verified / verify:8,.0f} events/s ({result.verified:,} in {verify:.2f} s)"
+)
 written = args.events // 2 + per_thread * args.threads
-print(f"chain intact: {result.ok}; events written {written:,}, in chain {result.verified - start_count:,}")
+print(
+    f"chain intact: {result.ok}; events written {written:,}, in chain {result.verified - start_count:,}"
+)
 sys.exit(0 if result.ok else 1)

@@ -59,7 +59,9 @@ TransferRequest.objects.bulk_create(
     ),
     batch_size=5_000,
 )
-print(f"database: {connection.vendor}; {args.requests:,} requests loaded in {time.perf_counter() - t0:.1f} s")
+print(
+    f"database: {connection.vendor}; {args.requests:,} requests loaded in {time.perf_counter() - t0:.1f} s"
+)
 
 for username, role, area in [("hq", "ice_hq_reviewer", None), ("phi", "ice_field_reviewer", "PHI")]:
     user = User.objects.create_user(username)
@@ -72,7 +74,8 @@ for username, role, area in [("hq", "ice_hq_reviewer", None), ("phi", "ice_field
     pages = {
         "home": reverse("home"),
         "transfer list": reverse("transfer_list"),
-        "transfer list, filtered": reverse("transfer_list") + "?request_type=detainer&date_from=2016-01-01",
+        "transfer list, filtered": reverse("transfer_list")
+        + "?request_type=detainer&date_from=2016-01-01",
         "transfer list, page 200": reverse("transfer_list") + "?page=200",
         "agency list": reverse("agency_list"),
         "transfer detail": reverse("transfer_detail", args=[some.pk]),

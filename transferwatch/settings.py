@@ -6,6 +6,7 @@ DATABASE_URL           postgres://USER@HOST:PORT/DBNAME; unset means SQLite in t
 SECRET_KEY             required in production
 TRANSFERWATCH_AUDIT_KEY or TRANSFERWATCH_AUDIT_KEY_FILE   HMAC key of the audit chain; required in production
 DEBUG                  defaults to on in development, off in production
+TRANSFERWATCH_REQUIRE_2FA  second factor for staff; defaults to on in production, off in development
 ALLOWED_HOSTS          comma-separated, production only (default: none)
 """
 
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "axes",
     "transferwatch.accounts",
     "transferwatch.audit",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "transferwatch.accounts.second_factor.RequireSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,6 +120,10 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Staff confirm sign-in with a code from an authenticator app (TOTP). On by default in production;
+# off in development so the demo users can sign in with their printed passwords alone.
+REQUIRE_SECOND_FACTOR = config.env_flag(ENV, "TRANSFERWATCH_REQUIRE_2FA", default=PRODUCTION)
+OTP_TOTP_ISSUER = "TransferWatch"
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

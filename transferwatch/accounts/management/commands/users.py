@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from transferwatch.accounts.models import Area, User
 from transferwatch.accounts.roles import ROLES
@@ -49,12 +50,30 @@ class Command(BaseCommand):
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
         sub.add_parser("list", help="list users with their roles and areas")
+        reset = sub.add_parser(
+            "reset-2fa",
+            help="remove a user's authenticator so they enrol a new one at next sign-in",
+        )
+        reset.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
             self.list_users()
+        elif options["action"] == "reset-2fa":
+            self.reset_second_factor(options["username"])
         else:
             self.create(options)
+
+    def reset_second_factor(self, username: str) -> None:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"no user {username!r}", returncode=2)
+        with transaction.atomic():
+            removed, _ = TOTPDevice.objects.filter(user=user).delete()
+            record("accounts.user.second_factor_reset", user, changes={"devices": removed})
+        self.stdout.write(
+            f"{username}: {removed} authenticator(s) removed; enrols again at sign-in"
+        )
 
     def list_users(self) -> None:
         for user in User.objects.prefetch_related("groups", "areas").order_by("username"):
