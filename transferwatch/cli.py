@@ -41,10 +41,26 @@ def check_database() -> None:
         _fail(f"cannot connect to the database {where}: {reason}", 1)
 
 
+def _mark_run() -> None:
+    """Events written by this run share one request id and name the account that ran it."""
+    import getpass
+    import uuid
+
+    from transferwatch.lib.requestid import current_request_id, current_system_actor
+
+    current_request_id.set("cli-" + uuid.uuid4().hex[:28])
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):
+        account = "unknown"
+    current_system_actor.set(f"cli:{account}")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "transferwatch"
     setup()
+    _mark_run()
     command = argv[1] if len(argv) > 1 else "help"
     if command not in NO_DATABASE:
         check_database()

@@ -12,9 +12,7 @@ from django.utils import timezone
 
 from transferwatch.audit import chain
 from transferwatch.audit.models import ChainHead, Event
-from transferwatch.lib.requestid import current_request_id
-
-SYSTEM = "system"
+from transferwatch.lib.requestid import current_request_id, current_system_actor
 
 
 def _plain(value: Any) -> Any:
@@ -56,7 +54,7 @@ def record(
             "seq": head.seq,
             "at": now.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor_id": user.pk if user is not None else None,
-            "actor_name": user.get_username() if user is not None else SYSTEM,
+            "actor_name": user.get_username() if user is not None else current_system_actor.get(),
             "role": role,
             "action": action,
             "object_type": object_type,

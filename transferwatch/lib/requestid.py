@@ -10,6 +10,8 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
+# Who acts when no signed-in user does: "system", or "cli:<account>" for a command-line run.
+current_system_actor: ContextVar[str] = ContextVar("current_system_actor", default="system")
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 

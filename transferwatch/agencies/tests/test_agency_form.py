@@ -92,3 +92,23 @@ def test_investigators_cannot_edit(investigator: Any, phi_agency: Any) -> None:
     assert client_for(investigator).post(url, {**VALID, "ori": phi_agency.ori}).status_code == 404
     phi_agency.refresh_from_db()
     assert phi_agency.name == "Montgomery County Sheriff"
+
+
+def test_the_agency_list_runs_a_fixed_number_of_queries(analyst: Any, phi_agency: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(analyst)
+    client.get(reverse("agency_list"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(reverse("agency_list")).status_code == 200
+        return len(context)
+
+    one = queries()
+    Agency.objects.bulk_create(
+        Agency(ori=f"PA{i:07d}", name=f"Agency {i}", state="PA", aor=phi_agency.aor)
+        for i in range(30)
+    )
+    assert queries() == one

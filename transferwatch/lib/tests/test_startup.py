@@ -20,12 +20,15 @@ PRODUCTION = {
 }
 
 
-def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], tmp_path: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRANSFERWATCH_MODE")}
     base.setdefault("TRANSFERWATCH_DATA_DIR", str(tmp_path / "var"))
     return subprocess.run(
         [sys.executable, "-m", "transferwatch.cli", *args],
         env={**base, **env},
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -122,3 +125,19 @@ def test_development_keys_are_made_once_and_kept(tmp_path: Path) -> None:
 def test_it_refuses_a_flag_that_is_not_yes_or_no(value: str) -> None:
     with pytest.raises(config.ConfigError, match="DEBUG"):
         config.env_flag({"DEBUG": value}, "DEBUG", default=False)
+
+
+def test_the_console_script_end_to_end(tmp_path: Path) -> None:
+    """migrate, create a user, verify the trail: through the entry point people use."""
+    assert run(["migrate", "--no-input", "-v0"], tmp_path).returncode == 0
+    created = run(
+        ["users", "create", "zed", "--role", "auditor", "--password-stdin"],
+        tmp_path,
+        stdin="a long enough passphrase\n",
+    )
+    assert created.returncode == 0, created.stderr
+    verified = run(["audit", "verify"], tmp_path)
+    assert verified.returncode == 0
+    assert "audit trail intact: 1 events verified" in verified.stdout
+    weak = run(["users", "create", "amy", "--role", "auditor", "--password-stdin"], tmp_path)
+    assert weak.returncode == 2 and "password" in weak.stderr
