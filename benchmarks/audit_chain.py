@@ -10,29 +10,23 @@ Concurrent writers must still leave one unbroken chain: that is checked and prin
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import threading
 import time
+
+import _django
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--events", type=int, default=20_000)
 parser.add_argument("--threads", type=int, default=4)
 args = parser.parse_args()
 
-os.environ.setdefault("TRANSFERWATCH_DATA_DIR", tempfile.mkdtemp(prefix="tw-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "transferwatch.settings")
-import django  # noqa: E402
-
-django.setup()
-from django.core.management import call_command  # noqa: E402
+_django.start()
 from django.db import connection, connections  # noqa: E402
 
 from transferwatch.audit.models import Event  # noqa: E402
 from transferwatch.audit.services import record, verify_chain  # noqa: E402
 
-call_command("migrate", verbosity=0)
 print(f"database: {connection.vendor}; events: {args.events:,}; threads: {args.threads}")
 start_count = Event.objects.count()
 

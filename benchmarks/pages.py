@@ -10,24 +10,19 @@ Prints the median of 5 loads per page; asserts nothing about time.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
+
+import _django
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--requests", type=int, default=100_000)
 args = parser.parse_args()
 
-os.environ.setdefault("TRANSFERWATCH_DATA_DIR", tempfile.mkdtemp(prefix="tw-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "transferwatch.settings")
-import django  # noqa: E402
-
-django.setup()
+_django.start()
 from django.contrib.auth.models import Group  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -36,7 +31,6 @@ from transferwatch.accounts.models import Area, User  # noqa: E402
 from transferwatch.agencies.models import Agency  # noqa: E402
 from transferwatch.transfers.models import Person, TransferRequest  # noqa: E402
 
-call_command("migrate", verbosity=0)
 rng = random.Random(1)
 areas = list(Area.objects.all())
 t0 = time.perf_counter()

@@ -29,55 +29,24 @@ def make_user(username: str, role: str | None, areas: tuple[str, ...] = ()) -> U
     return user
 
 
-@pytest.fixture
-def analyst(db: Any) -> User:
-    return make_user("ana", "crcl_analyst")
+def role_user(username: str, role: str | None, areas: tuple[str, ...] = ()) -> Any:
+    @pytest.fixture
+    def fixture(db: Any) -> User:
+        return make_user(username, role, areas)
+
+    return fixture
 
 
-@pytest.fixture
-def investigator(db: Any) -> User:
-    return make_user("ivan", "crcl_investigator")
-
-
-@pytest.fixture
-def supervisor(db: Any) -> User:
-    return make_user("sue", "crcl_supervisor")
-
-
-@pytest.fixture
-def field_phi(db: Any) -> User:
-    return make_user("phil", "ice_field_reviewer", ("PHI",))
-
-
-@pytest.fixture
-def field_nyc(db: Any) -> User:
-    return make_user("nia", "ice_field_reviewer", ("NYC",))
-
-
-@pytest.fixture
-def hq(db: Any) -> User:
-    return make_user("harry", "ice_hq_reviewer")
-
-
-@pytest.fixture
-def opla(db: Any) -> User:
-    return make_user("olga", "opla_attorney")
-
-
-@pytest.fixture
-def leadership(db: Any) -> User:
-    return make_user("lee", "dhs_leadership")
-
-
-@pytest.fixture
-def auditor(db: Any) -> User:
-    return make_user("audrey", "auditor")
-
-
-@pytest.fixture
-def outsider(db: Any) -> User:
-    """Signed in, but with no role at all."""
-    return make_user("otto", None)
+analyst = role_user("ana", "crcl_analyst")
+investigator = role_user("ivan", "crcl_investigator")
+supervisor = role_user("sue", "crcl_supervisor")
+field_phi = role_user("phil", "ice_field_reviewer", ("PHI",))
+field_nyc = role_user("nia", "ice_field_reviewer", ("NYC",))
+hq = role_user("harry", "ice_hq_reviewer")
+opla = role_user("olga", "opla_attorney")
+leadership = role_user("lee", "dhs_leadership")
+auditor = role_user("audrey", "auditor")
+outsider = role_user("otto", None)  # signed in, but with no role at all
 
 
 def client_for(user: User) -> Client:
