@@ -22,31 +22,20 @@ ROLES = [
     "outsider",
 ]
 
+PEOPLE_READERS = {"investigator", "supervisor", "field_phi", "hq", "opla"}
+TRANSFER_READERS = PEOPLE_READERS | {"analyst"}
+AGENCY_READERS = TRANSFER_READERS | {"leadership"}
+AGENCY_EDITORS = {"analyst", "supervisor"}
+
 # page -> roles that get 200; every other role gets 404.
 PAGES = {
-    "agency_list": {
-        "analyst",
-        "investigator",
-        "supervisor",
-        "field_phi",
-        "hq",
-        "opla",
-        "leadership",
-    },
-    "agency_detail": {
-        "analyst",
-        "investigator",
-        "supervisor",
-        "field_phi",
-        "hq",
-        "opla",
-        "leadership",
-    },
-    "agency_edit": {"analyst", "supervisor"},
-    "agency_create": {"analyst", "supervisor"},
-    "transfer_list": {"analyst", "investigator", "supervisor", "field_phi", "hq", "opla"},
-    "transfer_detail": {"analyst", "investigator", "supervisor", "field_phi", "hq", "opla"},
-    "person_detail": {"investigator", "supervisor", "field_phi", "hq", "opla"},
+    "agency_list": AGENCY_READERS,
+    "agency_detail": AGENCY_READERS,
+    "agency_edit": AGENCY_EDITORS,
+    "agency_create": AGENCY_EDITORS,
+    "transfer_list": TRANSFER_READERS,
+    "transfer_detail": TRANSFER_READERS,
+    "person_detail": PEOPLE_READERS,
     "audit_log": {"auditor"},
 }
 
