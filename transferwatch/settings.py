@@ -42,10 +42,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "transferwatch.accounts",
     "transferwatch.audit",
     "transferwatch.agencies",
     "transferwatch.transfers",
+    "transferwatch.imports",
     "transferwatch.cases",
     "transferwatch.discretion",
     "transferwatch.escalations",
@@ -70,6 +73,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Long work (imports, monitoring runs, packets) runs as tasks; `transferwatch db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 ROOT_URLCONF = "transferwatch.urls"
 WSGI_APPLICATION = "transferwatch.wsgi.application"
@@ -151,6 +157,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+WAREHOUSE_DIR = DATA_DIR / "warehouse"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # No personal data in logs: messages name records by id only, and request bodies are never logged.
 LOGGING = {

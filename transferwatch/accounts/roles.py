@@ -21,6 +21,7 @@ VIEW_AGENCIES = ("agencies.view_agency",)
 EDIT_AGENCIES = ("agencies.add_agency", "agencies.change_agency")
 VIEW_TRANSFERS = ("transfers.view_transferrequest",)
 VIEW_PEOPLE = ("transfers.view_person", "transfers.reveal_person")
+IMPORT_DATA = ("imports.view_import", "imports.add_import")
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -28,8 +29,8 @@ ROLES: dict[str, Role] = {
         Role(
             "crcl_analyst",
             "CRCL analyst",
-            "monitoring runs, agency profiles, flags, quarterly packet",
-            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS,
+            "monitoring runs, agency profiles, flags, quarterly packet, data imports",
+            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + IMPORT_DATA,
         ),
         Role(
             "crcl_investigator",
@@ -41,7 +42,7 @@ ROLES: dict[str, Role] = {
             "crcl_supervisor",
             "CRCL supervisor",
             "approvals, notifications to leadership, DOJ and state AG referrals",
-            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + IMPORT_DATA,
         ),
         Role(
             "ice_field_reviewer",

@@ -54,6 +54,12 @@ class PersonQuerySet(models.QuerySet["Person"]):
 class Person(models.Model):
     SENSITIVE = ("name", "a_number", "birth_date", "birth_country", "citizenship")
 
+    subject_key = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Anonymised subject id of an ICE release (EID Subject ID), for linking records.",
+    )
     name = models.CharField(max_length=200, blank=True)
     a_number = models.CharField(
         "A-number", max_length=10, blank=True, validators=[A_NUMBER], db_index=True
@@ -147,7 +153,14 @@ class TransferRequest(models.Model):
     ]
     SOURCES = [("manual", "Entered"), ("import", "Imported"), ("api", "Submitted through the API")]
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfer_requests")
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfer_requests",
+        help_text="Empty for released records that carry no person key.",
+    )
     request_type = models.CharField("type", max_length=12, choices=TYPES)
     form = models.CharField(max_length=10, blank=True, help_text="Form as recorded, e.g. I-247D.")
     request_date = models.DateField("date")
@@ -170,6 +183,18 @@ class TransferRequest(models.Model):
     lift_reason = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=8, choices=SOURCES, default="manual")
     external_id = models.CharField(max_length=64, blank=True)
+    imported_by = models.ForeignKey(
+        "imports.Import",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfer_requests",
+    )
+    details = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Source fields kept as released (criminality, threat level, priority boxes).",
+    )
 
     objects = TransferRequestQuerySet.as_manager()
 

@@ -1,0 +1,113 @@
+"""The life of an Import record: start (hash, duplicate check), run with progress, finish.
+
+Every finish writes one audit event (`imports.import.done`, `.rejected`, `.failed`, `.unchanged`).
+The data itself is written by the importer for its kind, all or nothing, before `finish`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from transferwatch.audit.services import record
+from transferwatch.imports.models import Import
+
+
+class ImportInputError(Exception):
+    """The file cannot be imported as given; the message names the file, row and field."""
+
+
+def file_sha256(path: Path, chunk: int = 4 * 1024 * 1024) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def start(
+    kind: str,
+    path: Path,
+    *,
+    user: Any = None,
+    file_format: str = "",
+    skip_invalid: bool = False,
+    file_name: str = "",
+) -> Import:
+    """Record a new import of `path` (status queued), with its size and content hash."""
+    if not path.is_file():
+        raise ImportInputError(f"{path}: no such file")
+    return Import.objects.create(
+        kind=kind,
+        file_name=file_name or path.name,
+        file_format=file_format,
+        file_hash=file_sha256(path),
+        file_size=path.stat().st_size,
+        skip_invalid=skip_invalid,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def already_imported(imp: Import) -> Import | None:
+    """An earlier finished import of the same kind and the same bytes, if any."""
+    return (
+        Import.objects.filter(kind=imp.kind, file_hash=imp.file_hash, status="done")
+        .exclude(pk=imp.pk)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def mark_running(imp: Import, rows_total: int = 0) -> None:
+    Import.objects.filter(pk=imp.pk).update(
+        status="running", started_at=timezone.now(), rows_total=rows_total
+    )
+    imp.refresh_from_db()
+
+
+def progress(imp: Import, rows_done: int, rows_total: int | None = None) -> None:
+    """Progress for the page's indicator; written outside any data transaction."""
+    fields: dict[str, Any] = {"rows_done": rows_done}
+    if rows_total is not None:
+        fields["rows_total"] = rows_total
+    Import.objects.filter(pk=imp.pk).update(**fields)
+
+
+def finish(
+    imp: Import,
+    status: str,
+    *,
+    accepted: int = 0,
+    rejected: int = 0,
+    message: str = "",
+    details: dict[str, Any] | None = None,
+) -> Import:
+    if status not in Import.FINISHED:
+        raise ValueError(f"{status!r} is not a finished status")
+    with transaction.atomic():
+        imp = Import.objects.select_for_update().get(pk=imp.pk)
+        imp.status = status
+        imp.finished_at = timezone.now()
+        imp.rows_accepted = accepted
+        imp.rows_rejected = rejected
+        imp.rows_done = imp.rows_total if status == "done" else imp.rows_done
+        imp.message = message
+        imp.details = {**imp.details, **(details or {})}
+        imp.save()
+        record(
+            f"imports.import.{status}",
+            imp,
+            actor=imp.created_by,
+            changes={
+                "kind": imp.kind,
+                "file_name": imp.file_name,
+                "file_hash": imp.file_hash,
+                "rows_accepted": accepted,
+                "rows_rejected": rejected,
+            },
+        )
+    return imp
