@@ -1,0 +1,83 @@
+"""`transferwatch import agencies|bookings|detainers FILE`: bring a file in, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from transferwatch.imports.models import Import
+from transferwatch.imports.services import ImportInputError
+
+SHOW_ERRORS = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Import agencies or bookings (CSV or Parquet, CONTRACTS.md section 2) or an ICE detainer "
+        "release. A file with any invalid row imports nothing (exit 2) unless --skip-invalid."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="kind", required=True)
+        for kind in ("agencies", "bookings", "detainers"):
+            p = sub.add_parser(kind, help=f"import a {kind} file")
+            p.add_argument("file", type=Path)
+            p.add_argument(
+                "--skip-invalid",
+                action="store_true",
+                help="import the valid rows; the invalid ones go to the rejects file",
+            )
+            if kind == "detainers":
+                p.add_argument("--format", choices=["ice-foia", "pa-2016"], default="ice-foia")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn(f"importing {options['kind']}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not sys.stderr.isatty(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("import", total=None)
+
+            def progress(done: int, total: int | None = None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                imp = self.run(options, path, progress)
+            except ImportInputError as exc:
+                raise CommandError(str(exc), returncode=2) from None
+        self.report(imp)
+
+    def run(self, options: dict[str, Any], path: Path, progress: Any) -> Import:
+        kind = options["kind"]
+        if kind == "detainers":
+            from transferwatch.imports.detainers import import_detainers
+
+            return import_detainers(
+                path, options["format"], skip_invalid=options["skip_invalid"], progress=progress
+            )
+        from transferwatch.imports.warehouse import import_agencies, import_bookings
+
+        run = import_agencies if kind == "agencies" else import_bookings
+        return run(path, skip_invalid=options["skip_invalid"], progress=progress)
+
+    def report(self, imp: Import) -> None:
+        for line in imp.details.get("first_errors", [])[:SHOW_ERRORS]:
+            self.stderr.write(line)
+        if imp.rows_rejected and imp.rejects_path.exists():
+            self.stderr.write(f"all {imp.rows_rejected:,} problems: {imp.rejects_path}")
+        if imp.status == "rejected":
+            raise CommandError(imp.message, returncode=2)
+        if imp.status == "failed":
+            raise CommandError(imp.message, returncode=1)
+        self.stdout.write(imp.message)
