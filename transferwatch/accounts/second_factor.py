@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -77,7 +78,13 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             user=user, confirmed=False, defaults={"name": "authenticator"}
         )
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form.fields["code"].widget.attrs["autofocus"] = True  # the page's one task
+    allowed, throttle = device.verify_is_allowed()
+    if request.method == "POST" and form.is_valid() and not allowed:
+        wait = (throttle or {}).get("locked_until")
+        seconds = max(1, int((wait - timezone.now()).total_seconds()) + 1) if wait else 1
+        form.add_error("code", f"Too many wrong codes: wait {seconds} seconds, then try again.")
+    elif request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
                 if enrolling:
@@ -89,8 +96,13 @@ def second_factor(request: HttpRequest) -> HttpResponse:
             return redirect(_next_url(request))
         record("accounts.user.second_factor_failed", user, actor=user)
         form.add_error("code", "That code is not right, or it has expired. Try the newest one.")
-    context = {"form": form, "enrolling": enrolling, "next": _next_url(request)}
+    context = {
+        "form": form,
+        "enrolling": enrolling,
+        "next": _next_url(request),
+        "hide_navigation": True,
+    }
     if enrolling:
         context["key"] = base64.b32encode(device.bin_key).decode()
-        context["qr"] = segno.make(device.config_url, error="m").svg_inline(scale=5, title="")
+        context["qr"] = segno.make(device.config_url, error="m").svg_inline(scale=5, omitsize=True)
     return render(request, "accounts/second_factor.html", context)

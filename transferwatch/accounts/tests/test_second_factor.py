@@ -106,3 +106,16 @@ def test_an_administrator_can_reset_a_lost_authenticator(analyst: Any) -> None:
     assert "1 authenticator(s) removed" in out.getvalue()
     assert not TOTPDevice.objects.filter(user=analyst).exists()
     assert Event.objects.filter(action="accounts.user.second_factor_reset").count() == 1
+
+
+def test_it_says_how_long_to_wait_after_wrong_codes(analyst: Any) -> None:
+    device = TOTPDevice.objects.create(user=analyst, name="phone", confirmed=True)
+    client = signed_in("ana")
+    client.post(reverse("second_factor"), {"code": "000000"})
+    response = client.post(reverse("second_factor"), {"code": code_for(device)})
+    assert "Too many wrong codes: wait" in response.content.decode()
+
+
+def test_the_qr_code_scales_to_its_box(analyst: Any) -> None:
+    html = signed_in("ana").get(reverse("second_factor")).content.decode()
+    assert "viewBox" in html and 'class="usa-nav"' not in html

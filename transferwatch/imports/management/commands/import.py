@@ -75,7 +75,10 @@ class Command(BaseCommand):
         for line in imp.details.get("first_errors", [])[:SHOW_ERRORS]:
             self.stderr.write(line)
         if imp.rows_rejected and imp.rejects_path.exists():
-            self.stderr.write(f"all {imp.rows_rejected:,} problems: {imp.rejects_path}")
+            problems = imp.details.get("problems", imp.rows_rejected)
+            self.stderr.write(
+                f"all {problems:,} problems in {imp.rows_rejected:,} rows: {imp.rejects_path}"
+            )
         if imp.status == "rejected":
             raise CommandError(imp.message, returncode=2)
         if imp.status == "failed":

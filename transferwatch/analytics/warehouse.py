@@ -1,0 +1,390 @@
+"""The bookings warehouse: Parquet files partitioned by quarter, written and read with DuckDB.
+
+Layout under the warehouse folder::
+
+    bookings/manifest.json          which files hold each quarter, and which imports are in
+    bookings/v000007/quarter=2015Q3/data_0.parquet
+
+A file is never changed once written. An import stages the incoming table in a DuckDB file,
+checks every row against the contract in SQL, writes new files for the quarters it touches (its
+own rows plus the untouched rows of those quarters, minus rows it replaces by `booking_id`) into
+a new version folder, and only then replaces `manifest.json` in one atomic rename. A crash or a
+kill before the rename leaves the previous manifest, and so the previous warehouse, as it was;
+the orphaned folder is removed by the next import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from transferwatch.analytics import contract
+from transferwatch.analytics.areas import AREAS
+from transferwatch.analytics.contract import Column, quote
+
+QUARTER_SQL = "strftime(booking_date, '%Y') || 'Q' || quarter(booking_date)"
+
+
+class InputProblem(Exception):
+    """The file as a whole cannot be read as the contract's table (not a row-level problem)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str
+    value: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A staged file after validation."""
+
+    rows: int
+    bad_rows: int
+    problems: int
+    columns: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Committed:
+    rows_added: int
+    rows_replaced: int
+    quarters_rewritten: tuple[str, ...]
+    total_rows: int
+
+
+def detect_format(path: Path) -> str:
+    """'csv' or 'parquet', from the file's first bytes; InputProblem for anything else."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise InputProblem(f"{path.name}: cannot be read ({exc.strerror})") from None
+    if not head:
+        raise InputProblem(f"{path.name}: the file is empty")
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InputProblem(f"{path.name}: this is a spreadsheet; save it as CSV (UTF-8) or Parquet")
+    if b"\x00" in head:
+        raise InputProblem(f"{path.name}: not a CSV or Parquet file")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
+            raise InputProblem(
+                f"{path.name}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+            ) from None
+    return "csv"
+
+
+def connect(work_dir: Path, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """A DuckDB database file for staging, spilling to disk past the memory limit."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(work_dir / f"stage-{uuid.uuid4().hex}.duckdb"))
+    con.execute(f"SET memory_limit = {quote(memory_limit)}")
+    con.execute(f"SET temp_directory = {quote(str(work_dir / 'spill'))}")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[Column, ...]
+) -> frozenset[str]:
+    """Load the file into table `staged` (every contract column as text, plus `_row`).
+
+    Returns the contract columns the file has. Extra columns are ignored.
+    """
+    fmt = detect_format(path)
+    source = (
+        f"read_parquet({quote(str(path))})"
+        if fmt == "parquet"
+        else f"read_csv({quote(str(path))}, header = true, all_varchar = true, "
+        "delim = ',', quote = '\"', escape = '\"', encoding = 'utf-8')"
+    )
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as exc:
+        raise InputProblem(
+            f"{path.name}: cannot be read as {fmt.upper()}: {_first_line(exc)}"
+        ) from None
+    header = {str(row[0]).strip().lower(): str(row[0]) for row in described}
+    wanted = {c.name for c in columns}
+    present = frozenset(name for name in header if name in wanted)
+    missing = [c.name for c in columns if c.required and c.name not in present]
+    if missing:
+        found = ", ".join(list(header)[:8]) or "nothing"
+        raise InputProblem(
+            f"{path.name}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} (the header has {found})"
+        )
+    select = ", ".join(f'CAST("{header[name]}" AS VARCHAR) AS "{name}"' for name in sorted(present))
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE staged AS "
+            f"SELECT (row_number() OVER ()) + 1 AS _row, {select} FROM {source}"
+        )
+    except duckdb.Error as exc:
+        raise InputProblem(
+            f"{path.name}: cannot be read as {fmt.upper()}: {_first_line(exc)}"
+        ) from None
+    return present
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def check(
+    con: duckdb.DuckDBPyConnection,
+    columns: tuple[Column, ...],
+    present: frozenset[str],
+    extra: list[str],
+    today: date | None = None,
+) -> Checked:
+    """Build table `problems` (row, column, value, problem) from the contract rules and `extra`."""
+    selects = contract.problems_sql(columns, set(present), today or date.today()) + extra
+    body = " UNION ALL ".join(selects) if selects else "SELECT 0, '', '', '' WHERE false"
+    con.execute(
+        f'CREATE OR REPLACE TABLE problems AS SELECT * FROM ({body}) AS p("row", "column", "value", "problem")'
+    )
+    con.execute('CREATE OR REPLACE TABLE bad_rows AS SELECT DISTINCT "row" AS _row FROM problems')
+    rows = _scalar(con, "SELECT count(*) FROM staged")
+    bad = _scalar(con, "SELECT count(*) FROM bad_rows")
+    total = _scalar(con, "SELECT count(*) FROM problems")
+    return Checked(rows, bad, total, present)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def first_problems(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[Problem]:
+    rows = con.execute(
+        f'SELECT "row", "column", coalesce("value", \'\'), "problem" FROM problems '
+        f'ORDER BY "row", "column" LIMIT {int(limit)}'
+    ).fetchall()
+    return [Problem(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+def write_problems(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """All problems as CSV (row, column, value, problem), written to a temporary name first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    con.execute(
+        f'COPY (SELECT * FROM problems ORDER BY "row", "column") TO {quote(str(tmp))} '
+        "(HEADER, DELIMITER ',')"
+    )
+    os.replace(tmp, path)
+
+
+def load_known_agencies(con: duckdb.DuckDBPyConnection, oris: list[str]) -> None:
+    """Table `known_agencies`: the ORIs a booking may name."""
+    con.execute("CREATE OR REPLACE TABLE known_agencies (ori VARCHAR PRIMARY KEY)")
+    if oris:
+        con.execute("INSERT INTO known_agencies SELECT DISTINCT unnest(?)", [oris])
+
+
+def booking_rules(present: frozenset[str]) -> list[str]:
+    """Rules beyond single cells: repeated ids, unknown agencies, a request before its booking."""
+    rules = [
+        "SELECT _row, 'booking_id', booking_id, 'repeats the booking_id of row ' || first_row "
+        "FROM (SELECT _row, booking_id, min(_row) OVER (PARTITION BY booking_id) AS first_row "
+        "FROM staged WHERE booking_id IS NOT NULL) WHERE _row <> first_row",
+        "SELECT _row, 'ori', ori, 'unknown agency: import it in the agencies table first' "
+        "FROM staged s WHERE ori IS NOT NULL AND trim(ori) <> '' "
+        "AND NOT EXISTS (SELECT 1 FROM known_agencies k WHERE k.ori = trim(s.ori))",
+    ]
+    if "request_date" in present:
+        rules.append(
+            "SELECT _row, 'request_date', request_date, 'before the booking_date ' || booking_date "
+            "FROM staged WHERE TRY_STRPTIME(request_date, '%Y-%m-%d') "
+            "< TRY_STRPTIME(booking_date, '%Y-%m-%d')"
+        )
+    return rules
+
+
+def agency_rules(present: frozenset[str]) -> list[str]:
+    rules = [
+        "SELECT _row, 'ori', ori, 'repeats the ori of row ' || first_row "
+        "FROM (SELECT _row, ori, min(_row) OVER (PARTITION BY ori) AS first_row "
+        "FROM staged WHERE ori IS NOT NULL) WHERE _row <> first_row",
+    ]
+    if "aor" in present:
+        known = ", ".join(quote(code) for code in AREAS)
+        rules.append(
+            "SELECT _row, 'aor', aor, 'not an ICE area code' FROM staged "
+            f"WHERE aor IS NOT NULL AND trim(aor) <> '' AND regexp_full_match(aor, '[A-Z]{{3}}') "
+            f"AND aor NOT IN ({known})"
+        )
+    if "population" in present:
+        groups = [g for g in contract.POPULATION_GROUPS if g in present]
+        if groups:
+            total = " + ".join(f"coalesce(TRY_CAST({g} AS BIGINT), 0)" for g in groups)
+            rules.append(
+                f"SELECT _row, 'population', population, 'less than the groups added up (' || ({total}) || ')' "
+                f"FROM staged WHERE TRY_CAST(population AS BIGINT) < ({total})"
+            )
+        if "pop_lep" in present:
+            rules.append(
+                "SELECT _row, 'pop_lep', pop_lep, 'more than the population ' || population "
+                "FROM staged WHERE TRY_CAST(pop_lep AS BIGINT) > TRY_CAST(population AS BIGINT)"
+            )
+    return rules
+
+
+def valid_rows_sql(columns: tuple[Column, ...], present: frozenset[str]) -> str:
+    """The staged rows without problems, cast to the contract's types, in file order."""
+    return (
+        f"SELECT {contract.typed_select(columns, set(present))} FROM staged "
+        "WHERE NOT EXISTS (SELECT 1 FROM bad_rows b WHERE b._row = staged._row) ORDER BY _row"
+    )
+
+
+class BookingStore:
+    """The quarter-partitioned bookings table and its manifest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "bookings"
+        self.manifest_path = self.root / "manifest.json"
+
+    def manifest(self) -> dict[str, Any]:
+        if not self.manifest_path.exists():
+            return {"format": 1, "version": 0, "partitions": {}, "imports": [], "rows": 0}
+        data: dict[str, Any] = json.loads(self.manifest_path.read_text())
+        return data
+
+    def files(self, quarters: list[str] | None = None) -> list[Path]:
+        partitions = self.manifest()["partitions"]
+        chosen = (
+            partitions
+            if quarters is None
+            else {q: partitions[q] for q in quarters if q in partitions}
+        )
+        return [self.root / f for part in chosen.values() for f in part["files"]]
+
+    def scan_sql(self, quarters: list[str] | None = None) -> str:
+        """A DuckDB table expression over the stored bookings (empty, typed, when none)."""
+        files = self.files(quarters)
+        if not files:
+            return f"(SELECT {contract.typed_select(contract.BOOKING_COLUMNS, set())} WHERE false)"
+        listed = ", ".join(quote(str(f)) for f in files)
+        return f"read_parquet([{listed}], hive_partitioning = false)"
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One import at a time writes the warehouse."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def remove_orphans(self) -> None:
+        """Files no manifest entry points at (replaced ones, or left by a killed import)."""
+        used = {
+            self.root / f for part in self.manifest()["partitions"].values() for f in part["files"]
+        }
+        for version in self.root.glob("v*"):
+            if not version.is_dir():
+                continue
+            for file in version.rglob("*"):
+                if file.is_file() and file not in used:
+                    file.unlink()
+            for folder in sorted(version.rglob("*"), reverse=True):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+            if not any(version.iterdir()):
+                version.rmdir()
+
+    def commit(
+        self, con: duckdb.DuckDBPyConnection, incoming_sql: str, import_hash: str
+    ) -> Committed:
+        """Merge `incoming_sql` rows into the warehouse, replacing rows with the same booking_id."""
+        self.remove_orphans()
+        old = self.manifest()
+        con.execute(
+            f"CREATE OR REPLACE TABLE incoming AS SELECT *, {QUARTER_SQL} AS quarter FROM ({incoming_sql})"
+        )
+        added = _scalar(con, "SELECT count(*) FROM incoming")
+        con.execute(
+            "CREATE OR REPLACE TABLE incoming_ids AS SELECT DISTINCT booking_id FROM incoming"
+        )
+        existing = self.scan_sql()
+        con.execute(
+            f"CREATE OR REPLACE TABLE replaced AS SELECT booking_id, {QUARTER_SQL} AS quarter "
+            f"FROM {existing} WHERE booking_id IN (SELECT booking_id FROM incoming_ids)"
+        )
+        replaced = _scalar(con, "SELECT count(*) FROM replaced")
+        affected = sorted(
+            str(r[0])
+            for r in con.execute(
+                "SELECT quarter FROM incoming UNION SELECT quarter FROM replaced"
+            ).fetchall()
+        )
+        version = int(old["version"]) + 1
+        folder = f"v{version:06d}"
+        target = self.root / folder
+        kept = self.scan_sql(affected)
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (quarter) , quarter FROM ("
+            f"SELECT *, {QUARTER_SQL} AS quarter FROM {kept} "
+            f"WHERE booking_id NOT IN (SELECT booking_id FROM incoming_ids) "
+            f"UNION ALL BY NAME SELECT * FROM incoming)) "
+            f"TO {quote(str(target))} (FORMAT parquet, PARTITION_BY (quarter), COMPRESSION zstd)"
+        )
+        partitions = {q: p for q, p in old["partitions"].items() if q not in affected}
+        for quarter in affected:
+            files = sorted(
+                str(p.relative_to(self.root))
+                for p in (target / f"quarter={quarter}").glob("*.parquet")
+            )
+            if files:
+                rows = _scalar(
+                    con,
+                    "SELECT count(*) FROM read_parquet(["
+                    + ", ".join(quote(str(self.root / f)) for f in files)
+                    + "])",
+                )
+                partitions[quarter] = {"files": files, "rows": rows}
+        total = sum(int(p["rows"]) for p in partitions.values())
+        manifest = {
+            "format": 1,
+            "version": version,
+            "partitions": dict(sorted(partitions.items())),
+            "imports": [*old["imports"], import_hash],
+            "rows": total,
+            "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self._replace_manifest(manifest)
+        self.remove_orphans()
+        return Committed(added, replaced, tuple(affected), total)
+
+    def _replace_manifest(self, manifest: dict[str, Any]) -> None:
+        tmp = self.manifest_path.with_suffix(".tmp")
+        with tmp.open("w") as handle:
+            json.dump(manifest, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.manifest_path)
+        directory = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)

@@ -1,0 +1,236 @@
+"""Agencies into the database and bookings into the Parquet warehouse, all or nothing.
+
+The checking and the Parquet writing are in `transferwatch.analytics.warehouse` (pure, DuckDB);
+this module records the import, keeps the rejects report and writes agencies as ORM rows.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+from django.db import transaction
+
+from transferwatch.accounts.models import Area
+from transferwatch.agencies.models import Agency
+from transferwatch.analytics import contract
+from transferwatch.analytics import warehouse as wh
+from transferwatch.analytics.areas import STATE_AREA
+from transferwatch.imports import services
+from transferwatch.imports.models import Import
+from transferwatch.imports.services import ImportInputError
+
+Progress = Callable[..., None] | None
+SHOW = 20
+
+
+def store() -> wh.BookingStore:
+    return wh.BookingStore(Path(settings.WAREHOUSE_DIR))
+
+
+def _begin(kind: str, path: Path, imp: Import | None, user: Any, skip_invalid: bool) -> Import:
+    try:
+        fmt = wh.detect_format(path)
+    except wh.InputProblem as exc:
+        if imp is not None:
+            services.finish(imp, "failed", message=str(exc))
+        raise ImportInputError(str(exc)) from None
+    if imp is None:
+        imp = services.start(kind, path, user=user, file_format=fmt, skip_invalid=skip_invalid)
+    return imp
+
+
+def _report(imp: Import, progress: Progress, done: int, total: int) -> None:
+    services.progress(imp, done, total)
+    if progress is not None:
+        progress(done, total)
+
+
+def _stage_and_check(
+    con: duckdb.DuckDBPyConnection,
+    imp: Import,
+    path: Path,
+    columns: tuple[contract.Column, ...],
+    rules: Callable[[frozenset[str]], list[str]],
+) -> wh.Checked:
+    present = wh.stage(con, path, columns)
+    return wh.check(con, columns, present, rules(present))
+
+
+def _rejected_or_none(
+    con: duckdb.DuckDBPyConnection, imp: Import, checked: wh.Checked
+) -> Import | None:
+    """Write the rejects report; finish as rejected unless invalid rows may be skipped."""
+    if not checked.problems:
+        return None
+    wh.write_problems(con, imp.rejects_path)
+    first = [
+        f"{imp.file_name}, row {p.row}, column {p.column}: {p.problem} (value {p.value!r})"
+        for p in wh.first_problems(con, SHOW)
+    ]
+    if imp.skip_invalid:
+        imp.details = {**imp.details, "first_errors": first, "problems": checked.problems}
+        Import.objects.filter(pk=imp.pk).update(details=imp.details)
+        return None
+    return services.finish(
+        imp,
+        "rejected",
+        rejected=checked.bad_rows,
+        message=(
+            f"{imp.file_name}: {checked.bad_rows:,} of {checked.rows:,} rows are invalid "
+            f"({checked.problems:,} problems); nothing imported"
+        ),
+        details={"first_errors": first, "problems": checked.problems},
+    )
+
+
+def _fail(imp: Import, exc: BaseException) -> Import:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return services.finish(
+        imp, "failed", message=f"{imp.file_name}: import failed, nothing was changed: {reason}"
+    )
+
+
+def import_bookings(
+    path: Path,
+    *,
+    imp: Import | None = None,
+    user: Any = None,
+    skip_invalid: bool = False,
+    progress: Progress = None,
+) -> Import:
+    """Check every row of a bookings file and merge the valid ones into the warehouse."""
+    imp = _begin("bookings", path, imp, user, skip_invalid)
+    bookings = store()
+    earlier = services.already_imported(imp)
+    if earlier is not None or imp.file_hash in bookings.manifest()["imports"]:
+        return services.finish(
+            imp, "unchanged", message=f"{imp.file_name}: already imported; nothing changed"
+        )
+    services.mark_running(imp)
+    work = Path(settings.WAREHOUSE_DIR) / ".staging"
+    con = wh.connect(work)
+    database = Path(con.execute("PRAGMA database_list").fetchall()[0][2])
+    try:
+        with bookings.lock():
+            wh.load_known_agencies(con, list(Agency.objects.values_list("ori", flat=True)))
+            try:
+                checked = _stage_and_check(
+                    con, imp, path, contract.BOOKING_COLUMNS, wh.booking_rules
+                )
+            except wh.InputProblem as exc:
+                services.finish(imp, "failed", message=str(exc))
+                raise ImportInputError(str(exc)) from None
+            _report(imp, progress, checked.rows // 3, checked.rows)
+            rejected = _rejected_or_none(con, imp, checked)
+            if rejected is not None:
+                return rejected
+            _report(imp, progress, 2 * checked.rows // 3, checked.rows)
+            incoming = wh.valid_rows_sql(contract.BOOKING_COLUMNS, checked.columns)
+            result = bookings.commit(con, incoming, imp.file_hash)
+            _report(imp, progress, checked.rows, checked.rows)
+    except (duckdb.Error, OSError) as exc:
+        return _fail(imp, exc)
+    finally:
+        con.close()
+        for leftover in (database, database.with_suffix(".duckdb.wal")):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(work / "spill", ignore_errors=True)
+    skipped = f", {checked.bad_rows:,} invalid rows skipped" if checked.bad_rows else ""
+    return services.finish(
+        imp,
+        "done",
+        accepted=result.rows_added,
+        rejected=checked.bad_rows,
+        message=(
+            f"{imp.file_name}: {result.rows_added:,} bookings imported "
+            f"({result.rows_replaced:,} replacing earlier rows{skipped}); "
+            f"the warehouse holds {result.total_rows:,}"
+        ),
+        details={
+            "quarters": list(result.quarters_rewritten),
+            "rows_replaced": result.rows_replaced,
+            "warehouse_rows": result.total_rows,
+        },
+    )
+
+
+AGENCY_FIELDS = [c.name for c in contract.AGENCY_COLUMNS if c.name != "aor"]
+
+
+def import_agencies(
+    path: Path,
+    *,
+    imp: Import | None = None,
+    user: Any = None,
+    skip_invalid: bool = False,
+    progress: Progress = None,
+) -> Import:
+    """Check every row of an agencies file; create new agencies and update known ones."""
+    imp = _begin("agencies", path, imp, user, skip_invalid)
+    if services.already_imported(imp) is not None:
+        return services.finish(
+            imp, "unchanged", message=f"{imp.file_name}: already imported; nothing changed"
+        )
+    services.mark_running(imp)
+    work = Path(settings.DATA_DIR) / "imports" / ".staging"
+    con = wh.connect(work, memory_limit="512MB")
+    database = Path(con.execute("PRAGMA database_list").fetchall()[0][2])
+    try:
+        try:
+            checked = _stage_and_check(con, imp, path, contract.AGENCY_COLUMNS, wh.agency_rules)
+        except wh.InputProblem as exc:
+            services.finish(imp, "failed", message=str(exc))
+            raise ImportInputError(str(exc)) from None
+        rejected = _rejected_or_none(con, imp, checked)
+        if rejected is not None:
+            return rejected
+        cursor = con.execute(wh.valid_rows_sql(contract.AGENCY_COLUMNS, checked.columns))
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    except duckdb.Error as exc:
+        return _fail(imp, exc)
+    finally:
+        con.close()
+        database.unlink(missing_ok=True)
+    _report(imp, progress, len(rows) // 2, checked.rows)
+    areas = {a.code: a for a in Area.objects.all()}
+    with transaction.atomic():
+        existing = {a.ori: a for a in Agency.objects.select_for_update()}
+        created, updated = [], []
+        for row in rows:
+            aor_code = row.pop("aor") or STATE_AREA.get(row.get("state") or "")
+            values = {
+                k: ("" if v is None and k in ("name", "state", "county_fips", "peer_group") else v)
+                for k, v in row.items()
+            }
+            values["aor"] = areas.get(aor_code or "")
+            agency = existing.get(values["ori"])
+            if agency is None:
+                created.append(Agency(**values))
+                continue
+            changed = [k for k, v in values.items() if getattr(agency, k) != v]
+            if changed:
+                for key in changed:
+                    setattr(agency, key, values[key])
+                updated.append(agency)
+        Agency.objects.bulk_create(created, batch_size=1000)
+        fields = [*AGENCY_FIELDS, "aor"]
+        fields.remove("ori")
+        Agency.objects.bulk_update(updated, fields, batch_size=1000)
+        skipped = f", {checked.bad_rows:,} invalid rows skipped" if checked.bad_rows else ""
+        return services.finish(
+            imp,
+            "done",
+            accepted=len(rows),
+            rejected=checked.bad_rows,
+            message=(
+                f"{imp.file_name}: {len(created):,} agencies added, {len(updated):,} updated, "
+                f"{len(rows) - len(created) - len(updated):,} unchanged{skipped}"
+            ),
+            details={"created": len(created), "updated": len(updated)},
+        )
