@@ -14,7 +14,7 @@ GOOD_ROW = "b{n},PA0460000,2015-0{m}-01,p{n},M,30,W,H,Y,MX,5404,minor_traffic,in
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, settings: Any) -> Path:
+def data_dir(tmp_path: Path, settings: Any, db: Any) -> Path:
     """A fresh data folder and warehouse for each test."""
     settings.DATA_DIR = tmp_path / "var"
     settings.WAREHOUSE_DIR = tmp_path / "var" / "warehouse"
