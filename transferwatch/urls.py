@@ -5,4 +5,5 @@ urlpatterns = [
     path("agencies/", include("transferwatch.agencies.urls")),
     path("transfers/", include("transferwatch.transfers.urls")),
     path("audit/", include("transferwatch.audit.urls")),
+    path("imports/", include("transferwatch.imports.urls")),
 ]

@@ -7,9 +7,11 @@ The data itself is written by the importer for its kind, all or nothing, before 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,17 @@ from transferwatch.imports.models import Import
 
 class ImportInputError(Exception):
     """The file cannot be imported as given; the message names the file, row and field."""
+
+
+def incoming_folder() -> Path:
+    """Where uploads land before they have an import record."""
+    folder = Path(settings.DATA_DIR) / "imports" / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
 
 
 def file_sha256(path: Path, chunk: int = 4 * 1024 * 1024) -> str:

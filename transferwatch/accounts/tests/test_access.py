@@ -37,6 +37,7 @@ PAGES = {
     "transfer_detail": TRANSFER_READERS,
     "person_detail": PEOPLE_READERS,
     "audit_log": {"auditor"},
+    "import_list": AGENCY_EDITORS,
 }
 
 
