@@ -1,0 +1,517 @@
+"""`transferwatch import detainers FILE`: an ICE detainer release into transfer requests.
+
+All or nothing: the facilities, people, convictions and transfer requests of one file are written
+in one transaction together with the import's finish (and its audit event). A file with any invalid
+row imports nothing unless `skip_invalid`; the problems go to the import's rejects file.
+
+Re-imports: a file whose bytes were imported before (same SHA-256) is recognised and writes
+nothing (status "unchanged"). An *edited* file is a new import: each row's `external_id` is
+`<first 12 hex digits of the file hash>:<line>`, so its rows are created anew beside those of the
+earlier import, which stay (each linked to its import by `imported_by`). To replace an earlier
+import, delete its transfer requests first.
+
+Facilities are found by code or by (name, state), else created; new ones, and known ones with no
+agency, are matched to an agency of their state by name (`match_agency`: the county name for
+county jails). Federal prisons are never matched. Facilities left without an agency are listed in
+the import's details and message.
+
+Reading and mapping rows is in `releases.py`; this module does the database side.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from transferwatch.accounts.models import Area
+from transferwatch.agencies.models import Agency, Facility
+from transferwatch.imports import services
+from transferwatch.imports.models import Import
+from transferwatch.imports.rejects import write_rejects
+from transferwatch.imports.releases import FORMATS, Row, area_lookup, map_rows, read_table
+from transferwatch.transfers.models import Conviction, Person, TransferRequest
+
+logger = logging.getLogger(__name__)
+
+BATCH = 2000
+SHOW_ERRORS = 20
+LIST_IN_MESSAGE = 50
+
+Progress = Callable[..., None]
+T = TypeVar("T")
+
+
+def import_detainers(
+    path: Path,
+    fmt: str,
+    *,
+    imp: Import | None = None,
+    user: Any = None,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
+) -> Import:
+    """Import one detainer release (`fmt` "ice-foia" or "pa-2016") and return its finished Import.
+
+    `imp` is the record of an upload queued from the web; without it one is started here.
+    Raises services.ImportInputError when the file is not a usable release (after finishing the
+    Import as "failed" when there is one).
+    """
+    if imp is None:
+        if fmt not in FORMATS:
+            raise services.ImportInputError(
+                f"{path.name}: unknown format {fmt!r}; use ice-foia or pa-2016"
+            )
+        imp = services.start(
+            "detainers", path, user=user, file_format=fmt, skip_invalid=skip_invalid
+        )
+    earlier = services.already_imported(imp)
+    if earlier is not None:
+        return services.finish(
+            imp,
+            "unchanged",
+            message=(
+                f"{imp.file_name}: already imported (import {earlier.pk}, "
+                f"{earlier.rows_accepted:,} rows); nothing written"
+            ),
+            details={"same_as": earlier.pk},
+        )
+    try:
+        table = read_table(path, fmt, name=imp.file_name)
+    except services.ImportInputError as exc:
+        services.finish(imp, "failed", message=str(exc))
+        raise
+    total = len(table.rows)
+    services.mark_running(imp, total)
+
+    def report(done: int) -> None:
+        services.progress(imp, done, total)
+        if progress is not None:
+            progress(done, total)
+
+    areas = {area.code: area for area in Area.objects.all()}
+    lookup = area_lookup((a.code, a.name) for a in areas.values())
+    rows, rejects, unknown_aors = map_rows(table, lookup, timezone.localdate(), report, BATCH)
+    report(total)
+
+    bad_rows = len({r.row for r in rejects})
+    first_errors = [r.describe(imp.file_name) for r in rejects[:SHOW_ERRORS]]
+    if rejects:
+        write_rejects(imp.rejects_path, rejects)
+    if rejects and (not imp.skip_invalid or not rows):
+        return services.finish(
+            imp,
+            "rejected",
+            rejected=bad_rows,
+            message=f"{imp.file_name}: {_rows(bad_rows, 'invalid row')}; nothing imported",
+            details={"first_errors": first_errors, "problems": len(rejects)},
+        )
+    try:
+        with transaction.atomic():
+            written = _write(imp, rows, areas, progress)
+            return services.finish(
+                imp,
+                "done",
+                accepted=len(rows),
+                rejected=bad_rows,
+                message=_message(imp.file_name, written, bad_rows, unknown_aors),
+                details={
+                    "first_errors": first_errors,
+                    "problems": len(rejects),
+                    "external_id_prefix": imp.file_hash[:12],
+                    "unknown_aors": unknown_aors,
+                    **written.details(),
+                },
+            )
+    except DatabaseError as exc:
+        logger.exception("detainer import %s failed", imp.pk)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return services.finish(
+            imp,
+            "failed",
+            rejected=bad_rows,
+            message=f"{imp.file_name}: the database refused the import ({reason}); nothing imported",
+        )
+
+
+@dataclass
+class Written:
+    requests: int = 0
+    people_new: int = 0
+    people_existing: int = 0
+    convictions: int = 0
+    facilities: list[dict[str, Any]] = field(default_factory=list)
+
+    def count(self, **where: Any) -> int:
+        return sum(1 for f in self.facilities if all(f[k] == v for k, v in where.items()))
+
+    def unmatched(self) -> list[dict[str, Any]]:
+        return [f for f in self.facilities if not f["agency"] and f["kind"] != "federal"]
+
+    def details(self) -> dict[str, Any]:
+        def entry(f: dict[str, Any]) -> dict[str, Any]:
+            return {"name": f["name"], "state": f["state"], "count": f["count"], "why": f["why"]}
+
+        return {
+            "facilities": {
+                "total": len(self.facilities),
+                "new": self.count(new=True),
+                "matched": sum(1 for f in self.facilities if f["agency"]),
+                "linked": self.count(linked=True),
+                "federal": self.count(kind="federal"),
+                "unmatched": len(self.unmatched()),
+            },
+            "unmatched_facilities": [entry(f) for f in self.unmatched()],
+            "federal_facilities": [
+                {"name": f["name"], "state": f["state"], "count": f["count"]}
+                for f in self.facilities
+                if f["kind"] == "federal"
+            ],
+            "people": {"new": self.people_new, "existing": self.people_existing},
+            "convictions": self.convictions,
+        }
+
+
+def _write(
+    imp: Import, rows: list[Row], areas: dict[str, Area], progress: Progress | None
+) -> Written:
+    written = Written()
+    facilities = _facilities(rows, written)
+    people = _people(rows, written)
+    _convictions(rows, people, written)
+    area_ids = {code: area.pk for code, area in areas.items()}
+    prefix = imp.file_hash[:12]
+
+    def requests() -> Iterator[TransferRequest]:
+        for row in rows:
+            facility = facilities[(row.facility_name, row.facility_code, row.state)]
+            agency = facility.agency
+            if row.aor:
+                aor_id = area_ids[row.aor]
+            elif agency is not None and agency.aor_id:
+                aor_id = agency.aor_id
+            else:
+                aor_id = area_ids[row.state_aor]
+            person = people.get(row.subject_key) if row.subject_key else None
+            yield TransferRequest(
+                person=person,
+                request_type=row.request_type,
+                form=row.form,
+                request_date=row.request_date,
+                aor_id=aor_id,
+                agency=agency,
+                facility=facility,
+                probable_cause=list(row.probable_cause),
+                outcome=row.outcome,
+                lift_reason=row.lift_reason,
+                source="import",
+                external_id=f"{prefix}:{row.line}",
+                imported_by=imp,
+                details=row.details,
+            )
+
+    for batch in _batched(requests(), BATCH):
+        TransferRequest.objects.bulk_create(batch)
+        written.requests += len(batch)
+        if progress is not None:
+            progress(written.requests, len(rows))
+    return written
+
+
+def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str], Facility]:
+    """Each (name, code, state) of the file -> a Facility, found by code or (name, state), else new.
+
+    New facilities, and existing ones with no agency, are matched to an agency of their state
+    by name (county name for county jails); federal prisons are never matched.
+    """
+    counts = Counter((r.facility_name, r.facility_code, r.state) for r in rows)
+    cities = {(r.facility_name, r.facility_code, r.state): r.city for r in reversed(rows)}
+    names = {name for name, _, _ in counts}
+    codes = {code for _, code, _ in counts if code}
+    by_name: dict[tuple[str, str], Facility] = {}
+    for chunk in _batched(sorted(names), 500):
+        for f in Facility.objects.filter(name__in=chunk).select_related("agency"):
+            by_name[(f.name, f.state)] = f
+    by_code: dict[tuple[str, str], Facility] = {}
+    for chunk in _batched(sorted(codes), 500):
+        for f in Facility.objects.filter(code__in=chunk).select_related("agency").order_by("pk"):
+            by_code.setdefault((f.code, f.state), f)
+    agencies = _Agencies()
+
+    resolved: dict[tuple[str, str, str], Facility] = {}
+    new: list[Facility] = []
+    report: dict[int, dict[str, Any]] = {}  # id(facility) -> its line in the report
+    for key, count in counts.items():
+        name, code, state = key
+        facility = (by_code.get((code, state)) if code else None) or by_name.get((name, state))
+        entry = report.get(id(facility)) if facility is not None else None
+        if entry is None:
+            entry = {"new": False, "linked": False, "why": "", "count": 0}
+            if facility is None:
+                kind = facility_kind(name)
+                agency, entry["why"] = agencies.match(name, state, kind)
+                facility = Facility(
+                    name=name, code=code, city=cities[key], state=state, kind=kind, agency=agency
+                )
+                new.append(facility)
+                by_name[(name, state)] = facility
+                entry["new"] = True
+            elif facility.agency_id is None:
+                agency, entry["why"] = agencies.match(name, state, facility.kind)
+                if agency is not None:
+                    facility.agency = agency
+                    Facility.objects.filter(pk=facility.pk).update(agency=agency)
+                    entry["linked"] = True
+            report[id(facility)] = entry
+            entry.update(name=facility.name, state=facility.state, kind=facility.kind)
+            entry["agency"] = facility.agency.name if facility.agency else ""
+        entry["count"] += count
+        resolved[key] = facility
+    Facility.objects.bulk_create(new)
+    written.facilities = sorted(report.values(), key=lambda f: (-f["count"], f["name"]))
+    return resolved
+
+
+class _Agencies:
+    """Agencies of a state, loaded once per state, with their names reduced for matching."""
+
+    def __init__(self) -> None:
+        self.by_state: dict[str, tuple[list[AgencyName], dict[int, Agency]]] = {}
+
+    def match(self, name: str, state: str, kind: str) -> tuple[Agency | None, str]:
+        if kind == "federal":
+            return None, "federal"
+        if not state:
+            return None, "no state"
+        if state not in self.by_state:
+            agencies = {a.pk: a for a in Agency.objects.filter(state=state)}
+            names = [agency_name(a.pk, a.name, state) for a in agencies.values()]
+            self.by_state[state] = (names, agencies)
+        names, agencies = self.by_state[state]
+        pk, why = match_agency(name, state, names)
+        return (agencies[pk] if pk is not None else None), why
+
+
+def _people(rows: list[Row], written: Written) -> dict[str, Person]:
+    """One Person per subject key: an existing one with that key, else a new one."""
+    first: dict[str, Row] = {}
+    for row in rows:
+        if row.subject_key:
+            first.setdefault(row.subject_key, row)
+    people: dict[str, Person] = {}
+    for chunk in _batched(sorted(first), 2000):
+        for person in Person.objects.filter(subject_key__in=chunk).order_by("pk"):
+            people.setdefault(person.subject_key, person)
+    written.people_existing = len(people)
+    new = [
+        Person(subject_key=key, birth_country=row.birth_country, citizenship=row.citizenship)
+        for key, row in first.items()
+        if key not in people
+    ]
+    Person.objects.bulk_create(new, batch_size=BATCH)
+    if any(p.pk is None for p in new):  # databases that return no ids from a bulk insert
+        keys = [p.subject_key for p in new]
+        for chunk in _batched(keys, 2000):
+            for person in Person.objects.filter(subject_key__in=chunk).order_by("pk"):
+                people.setdefault(person.subject_key, person)
+    else:
+        people.update((p.subject_key, p) for p in new)
+    written.people_new = len(new)
+    return people
+
+
+def _convictions(rows: list[Row], people: dict[str, Person], written: Written) -> None:
+    """The most serious conviction of each row, once per person, date and description."""
+    seen: set[tuple[int, Any, str]] = set()
+    ids = sorted({p.pk for p in people.values()})
+    for chunk in _batched(ids, 2000):
+        seen.update(
+            Conviction.objects.filter(person_id__in=chunk).values_list(
+                "person_id", "date", "description"
+            )
+        )
+    new: list[Conviction] = []
+    for row in rows:
+        conviction = row.conviction
+        if conviction is None or not row.subject_key:
+            continue
+        person = people[row.subject_key]
+        key = (person.pk, conviction.date, conviction.description)
+        if key in seen:
+            continue
+        seen.add(key)
+        new.append(
+            Conviction(
+                person=person,
+                date=conviction.date,
+                severity=conviction.severity,
+                description=conviction.description,
+                sentence_days=conviction.sentence_days,
+            )
+        )
+    Conviction.objects.bulk_create(new, batch_size=BATCH)
+    written.convictions = len(new)
+
+
+def _message(file_name: str, written: Written, bad_rows: int, unknown_aors: dict[str, int]) -> str:
+    d = written.details()["facilities"]
+    text = f"{file_name}: {_rows(written.requests, 'transfer request')} imported"
+    if bad_rows:
+        text += f", {_rows(bad_rows, 'invalid row')} skipped (see the rejects file)"
+    text += (
+        f"; {d['total']} facilities ({d['new']} new): {d['matched']} with an agency, "
+        f"{d['federal']} federal, {d['unmatched']} without an agency"
+    )
+    lines = [text]
+    unmatched = written.unmatched()
+    if unmatched:
+        lines.append("facilities without an agency (rows):")
+        lines += [
+            f"  {f['name']}, {f['state'] or '--'} ({f['count']:,})"
+            for f in unmatched[:LIST_IN_MESSAGE]
+        ]
+        if len(unmatched) > LIST_IN_MESSAGE:
+            lines.append(
+                f"  ... and {len(unmatched) - LIST_IN_MESSAGE} more (see the import's details)"
+            )
+    if unknown_aors:
+        shown = ", ".join(f"{k!r} ({v:,})" for k, v in sorted(unknown_aors.items())[:10])
+        lines.append(f"AOR values not recognised, the state's default AOR used: {shown}")
+    return "\n".join(lines)
+
+
+def _rows(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+# ---------------------------------------------------------------- facility names (pure)
+
+ABBREVIATIONS = {"CNTY": "COUNTY", "CO": "COUNTY", "CTY": "COUNTY"}
+DROP_PHRASES = [tuple(p.split()) for p in [
+    "CORRECTIONAL FACILITY", "CORR FACILITY", "CORR FAC", "DETENTION CENTER", "CORRECTIONAL",
+    "CORRECTIONS", "JAIL", "PRISON",
+]]  # fmt: skip
+FEDERAL_TOKENS = {"USP", "FCI", "FDC", "FPC", "FMC", "MCC", "BOP"}
+FEDERAL_PHRASES = [tuple(p.split()) for p in [
+    "FEDERAL CORRECTIONAL", "FEDERAL DETENTION", "FEDERAL PRISON", "FEDERAL MEDICAL", "US PEN",
+    "US PENITENTIARY", "FED CORR", "FED PRISON", "US MARSHAL", "US MARSHALS",
+]]  # fmt: skip
+STATE_PRISON_TOKENS = {"SCI", "SRCF"}
+AGENCY_ROLE_WORDS = {"SHERIFF", "SHERIFFS", "OFFICE", "POLICE", "DEPARTMENT", "DEPT", "OF", "THE"}
+CUSTODY_WORDS = {"SHERIFF", "SHERIFFS", "CORRECTIONS", "CORRECTIONAL", "JAIL", "PRISON", "PRISONS"}
+
+
+def name_tokens(name: str) -> list[str]:
+    """Upper-case words without punctuation; initials run together (U.S. -> US, S.C.I. -> SCI)."""
+    text = re.sub(r"[^0-9A-Z]+", " ", name.upper().replace("'", "").replace("&", " AND "))
+    tokens: list[str] = []
+    run = ""
+    for word in text.split():
+        if len(word) == 1 and word.isalpha():
+            run += word
+            continue
+        if run:
+            tokens.append(run)
+            run = ""
+        tokens.append(word)
+    if run:
+        tokens.append(run)
+    return tokens
+
+
+def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def facility_kind(name: str) -> str:
+    tokens = name_tokens(name)
+    if FEDERAL_TOKENS & set(tokens) or any(_contains(tokens, p) for p in FEDERAL_PHRASES):
+        return "federal"
+    if STATE_PRISON_TOKENS & set(tokens) or _contains(tokens, ("STATE", "PRISON")):
+        return "prison"
+    return "jail"
+
+
+def match_key(name: str, state: str = "") -> tuple[str, ...]:
+    """Words that identify a jail or an agency: CNTY/CO -> COUNTY; JAIL, PRISON, CORR FAC, ...
+    and a trailing state code dropped."""
+    tokens = [ABBREVIATIONS.get(t, t) for t in name_tokens(name)]
+    if state and len(tokens) > 1 and tokens[-1] == state:
+        tokens.pop()
+    for phrase in DROP_PHRASES:
+        n = len(phrase)
+        i = 0
+        while i <= len(tokens) - n:
+            if tuple(tokens[i : i + n]) == phrase:
+                del tokens[i : i + n]
+            else:
+                i += 1
+    return tuple(tokens)
+
+
+def county_of(key: tuple[str, ...]) -> str:
+    """'MONTGOMERY COUNTY' from ('MONTGOMERY', 'COUNTY', ...) or ('COUNTY', 'OF', 'MONTGOMERY')."""
+    if "COUNTY" not in key:
+        return ""
+    i = key.index("COUNTY")
+    if i > 0:
+        return " ".join(key[: i + 1])
+    if len(key) > 2 and key[1] == "OF":
+        return f"{key[2]} COUNTY"
+    return ""
+
+
+@dataclass(frozen=True)
+class AgencyName:
+    pk: int
+    county: str
+    core: tuple[str, ...]  # the key without SHERIFF, POLICE, DEPARTMENT, ...
+    custody: bool  # runs jails (sheriff, corrections)
+
+
+def agency_name(pk: int, name: str, state: str) -> AgencyName:
+    key = match_key(name, state)
+    return AgencyName(
+        pk=pk,
+        county=county_of(key),
+        core=tuple(t for t in key if t not in AGENCY_ROLE_WORDS),
+        custody=bool(CUSTODY_WORDS & set(name_tokens(name))),
+    )
+
+
+def match_agency(name: str, state: str, agencies: list[AgencyName]) -> tuple[int | None, str]:
+    """The agency (of the facility's state) whose name names the same county or place.
+
+    Returns (agency pk, "") or (None, why not). Among several candidates the one that runs jails
+    (sheriff, corrections) wins; two such candidates are ambiguous and match nothing.
+    """
+    key = match_key(name, state)
+    county = county_of(key)
+    core = tuple(t for t in key if t not in AGENCY_ROLE_WORDS)
+    if county:
+        candidates = [a for a in agencies if a.county == county]
+    else:
+        candidates = [a for a in agencies if core and a.core == core]
+    if not candidates:
+        return None, "no agency of that name in the state"
+    custody = [a for a in candidates if a.custody]
+    if len(custody) == 1:
+        return custody[0].pk, ""
+    if len(candidates) == 1:
+        return candidates[0].pk, ""
+    return None, f"{len(candidates)} agencies match"
