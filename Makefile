@@ -28,9 +28,11 @@ $(USWDS)/.copied: package.json package-lock.json
 
 assets: $(USWDS)/.copied
 
+# The background worker (imports started from the web) runs beside the web server; Ctrl-C stops both.
 demo: install assets
 	$(TW) migrate --no-input
 	$(TW) demo
+	$(TW) db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(TW) runserver 127.0.0.1:8000
 
 lint: install

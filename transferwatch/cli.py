@@ -6,7 +6,7 @@ import os
 import sys
 
 # Commands that must work without a database (help, version, settings checks).
-NO_DATABASE = {"help", "--help", "-h", "version", "--version", "check", "collectstatic"}
+NO_DATABASE = {"help", "--help", "-h", "version", "--version", "check", "collectstatic", "synth"}
 
 
 def _fail(message: str, status: int) -> None:

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.models import Event
+from transferwatch.imports.models import Import
+from transferwatch.imports.warehouse import store
 from transferwatch.transfers.models import TransferRequest
 
 
@@ -46,6 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
             transfers.values("aor__name").annotate(n=Count("pk")).order_by("-n", "aor__name")[:10]
         )
         context["recent"] = transfers.select_related("aor", "agency")[:8]
+    if user.has_perm("imports.view_import"):
+        context["warehouse_rows"] = store().manifest()["rows"]
+        context["last_import"] = Import.objects.first()
     if user.has_perm("audit.view_event"):
         since_dt = timezone.now() - timedelta(days=30)
         context["events"] = Event.objects.all()[:10]

@@ -10,7 +10,9 @@ from django.utils.text import capfirst
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.forms import AgencyFilter, AgencyForm
 from transferwatch.agencies.models import POPULATION_GROUPS, Agency
+from transferwatch.analytics.warehouse import bookings_by_quarter
 from transferwatch.audit.services import diff, record
+from transferwatch.imports.warehouse import store
 from transferwatch.transfers.models import TransferRequest
 
 
@@ -47,6 +49,7 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
         "transfer_count": transfers.count(),
         "by_type": by_type,
         "recent": transfers.select_related("aor", "facility")[:10],
+        "bookings": bookings_by_quarter(store(), agency.ori),
     }
     return render(request, "agencies/detail.html", context)
 

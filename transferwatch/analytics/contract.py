@@ -1,8 +1,8 @@
 """The monitoring data contract (CONTRACTS.md section 2) as data, and its checks as SQL.
 
-Each column has a kind; `problems_sql` turns the contract into one DuckDB query that lists every
-problem of a staged table (all columns text, plus `_row`, the row's number in the file with the
-header as row 1). The same rules serve the agencies and the bookings importers.
+Each column has a kind; `cell_rules` turns the contract into SQL conditions over a staged table
+(all columns text, plus `_row`, the row's number in the file with the header as row 1). The same
+rules serve the agencies and the bookings importers.
 """
 
 from __future__ import annotations
@@ -153,24 +153,33 @@ def _checks(column: Column, today: date) -> list[tuple[str, str]]:
     return []
 
 
-def problems_sql(columns: tuple[Column, ...], present: set[str], today: date) -> list[str]:
-    """SELECT statements (row, column, value, problem) over table `staged`, one per rule."""
-    selects = []
+@dataclass(frozen=True)
+class Rule:
+    """A problem a row can have: `condition` is true (in SQL, over the row) when it has it."""
+
+    column: str
+    condition: str
+    problem: str
+
+
+def cell_rules(columns: tuple[Column, ...], present: set[str], today: date) -> list[Rule]:
+    """The contract's rules for single cells, for the columns the file has."""
+    rules = []
     for column in columns:
         c = f'"{column.name}"'
         if column.name not in present:
             continue
         if column.required:
-            selects.append(
-                f"SELECT _row, {quote(column.name)}, '', 'required but empty' FROM staged "
-                f"WHERE {c} IS NULL OR trim({c}) = ''"
+            rules.append(
+                Rule(column.name, f"({c} IS NULL OR trim({c}) = '')", "required but empty")
             )
         for condition, message in _checks(column, today):
-            selects.append(
-                f"SELECT _row, {quote(column.name)}, {c}, {quote(message)} FROM staged "
-                f"WHERE {c} IS NOT NULL AND trim({c}) <> '' AND ({condition})"
+            rules.append(
+                Rule(
+                    column.name, f"({c} IS NOT NULL AND trim({c}) <> '' AND ({condition}))", message
+                )
             )
-    return selects
+    return rules
 
 
 def typed_select(columns: tuple[Column, ...], present: set[str]) -> str:

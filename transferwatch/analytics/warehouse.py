@@ -91,11 +91,11 @@ def detect_format(path: Path) -> str:
 
 
 def connect(work_dir: Path, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
-    """A DuckDB database file for staging, spilling to disk past the memory limit."""
+    """An in-memory DuckDB for staging that spills to `work_dir` past the memory limit."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(work_dir / f"stage-{uuid.uuid4().hex}.duckdb"))
+    con = duckdb.connect(":memory:")
     con.execute(f"SET memory_limit = {quote(memory_limit)}")
-    con.execute(f"SET temp_directory = {quote(str(work_dir / 'spill'))}")
+    con.execute(f"SET temp_directory = {quote(str(work_dir / f'spill-{uuid.uuid4().hex}'))}")
     con.execute("SET preserve_insertion_order = true")
     return con
 
@@ -152,16 +152,32 @@ def check(
     con: duckdb.DuckDBPyConnection,
     columns: tuple[Column, ...],
     present: frozenset[str],
-    extra: list[str],
+    row_rules: list[contract.Rule],
+    table_rules: list[str],
     today: date | None = None,
 ) -> Checked:
-    """Build table `problems` (row, column, value, problem) from the contract rules and `extra`."""
-    selects = contract.problems_sql(columns, set(present), today or date.today()) + extra
+    """Build table `problems` (row, column, value, problem) and `bad_rows`.
+
+    One pass finds the rows that break any row rule; the detailed problems are then listed for
+    those rows only, so a clean file costs a single scan. `table_rules` are SELECTs over the
+    whole of `staged` (repeated ids, unknown agencies) giving (row, column, value, problem).
+    """
+    rules = contract.cell_rules(columns, set(present), today or date.today()) + row_rules
+    any_bad = " OR ".join(r.condition for r in rules) or "false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE suspect AS SELECT * FROM staged WHERE {any_bad}")
+    selects = [
+        f'SELECT _row, {quote(r.column)}, "{r.column}", {quote(r.problem)} FROM suspect '
+        f"WHERE {r.condition}"
+        for r in rules
+    ] + table_rules
     body = " UNION ALL ".join(selects) if selects else "SELECT 0, '', '', '' WHERE false"
     con.execute(
-        f'CREATE OR REPLACE TABLE problems AS SELECT * FROM ({body}) AS p("row", "column", "value", "problem")'
+        "CREATE OR REPLACE TEMP TABLE problems AS "
+        f'SELECT * FROM ({body}) AS p("row", "column", "value", "problem")'
     )
-    con.execute('CREATE OR REPLACE TABLE bad_rows AS SELECT DISTINCT "row" AS _row FROM problems')
+    con.execute(
+        'CREATE OR REPLACE TEMP TABLE bad_rows AS SELECT DISTINCT "row" AS _row FROM problems'
+    )
     rows = _scalar(con, "SELECT count(*) FROM staged")
     bad = _scalar(con, "SELECT count(*) FROM bad_rows")
     total = _scalar(con, "SELECT count(*) FROM problems")
@@ -199,59 +215,73 @@ def load_known_agencies(con: duckdb.DuckDBPyConnection, oris: list[str]) -> None
         con.execute("INSERT INTO known_agencies SELECT DISTINCT unnest(?)", [oris])
 
 
-def booking_rules(present: frozenset[str]) -> list[str]:
-    """Rules beyond single cells: repeated ids, unknown agencies, a request before its booking."""
-    rules = [
-        "SELECT _row, 'booking_id', booking_id, 'repeats the booking_id of row ' || first_row "
-        "FROM (SELECT _row, booking_id, min(_row) OVER (PARTITION BY booking_id) AS first_row "
-        "FROM staged WHERE booking_id IS NOT NULL) WHERE _row <> first_row",
+def booking_rules(present: frozenset[str]) -> tuple[list[contract.Rule], list[str]]:
+    """Rules beyond single cells: a request before its booking; repeated ids; unknown agencies."""
+    row_rules = []
+    if "request_date" in present:
+        row_rules.append(
+            contract.Rule(
+                "request_date",
+                "(TRY_STRPTIME(request_date, '%Y-%m-%d') < TRY_STRPTIME(booking_date, '%Y-%m-%d'))",
+                "before the booking_date",
+            )
+        )
+    table_rules = [
+        "SELECT s._row, 'booking_id', s.booking_id, 'repeats the booking_id of row ' || d.first_row "
+        "FROM staged s JOIN (SELECT booking_id, min(_row) AS first_row FROM staged "
+        "WHERE booking_id IS NOT NULL GROUP BY booking_id HAVING count(*) > 1) d "
+        "ON s.booking_id = d.booking_id WHERE s._row <> d.first_row",
         "SELECT _row, 'ori', ori, 'unknown agency: import it in the agencies table first' "
         "FROM staged s WHERE ori IS NOT NULL AND trim(ori) <> '' "
         "AND NOT EXISTS (SELECT 1 FROM known_agencies k WHERE k.ori = trim(s.ori))",
     ]
-    if "request_date" in present:
-        rules.append(
-            "SELECT _row, 'request_date', request_date, 'before the booking_date ' || booking_date "
-            "FROM staged WHERE TRY_STRPTIME(request_date, '%Y-%m-%d') "
-            "< TRY_STRPTIME(booking_date, '%Y-%m-%d')"
-        )
-    return rules
+    return row_rules, table_rules
 
 
-def agency_rules(present: frozenset[str]) -> list[str]:
-    rules = [
-        "SELECT _row, 'ori', ori, 'repeats the ori of row ' || first_row "
-        "FROM (SELECT _row, ori, min(_row) OVER (PARTITION BY ori) AS first_row "
-        "FROM staged WHERE ori IS NOT NULL) WHERE _row <> first_row",
-    ]
+def agency_rules(present: frozenset[str]) -> tuple[list[contract.Rule], list[str]]:
+    row_rules = []
     if "aor" in present:
         known = ", ".join(quote(code) for code in AREAS)
-        rules.append(
-            "SELECT _row, 'aor', aor, 'not an ICE area code' FROM staged "
-            f"WHERE aor IS NOT NULL AND trim(aor) <> '' AND regexp_full_match(aor, '[A-Z]{{3}}') "
-            f"AND aor NOT IN ({known})"
+        row_rules.append(
+            contract.Rule(
+                "aor",
+                f"(aor IS NOT NULL AND regexp_full_match(aor, '[A-Z]{{3}}') AND aor NOT IN ({known}))",
+                "not an ICE area code",
+            )
         )
     if "population" in present:
         groups = [g for g in contract.POPULATION_GROUPS if g in present]
         if groups:
             total = " + ".join(f"coalesce(TRY_CAST({g} AS BIGINT), 0)" for g in groups)
-            rules.append(
-                f"SELECT _row, 'population', population, 'less than the groups added up (' || ({total}) || ')' "
-                f"FROM staged WHERE TRY_CAST(population AS BIGINT) < ({total})"
+            row_rules.append(
+                contract.Rule(
+                    "population",
+                    f"(TRY_CAST(population AS BIGINT) < ({total}))",
+                    "less than the groups added up",
+                )
             )
         if "pop_lep" in present:
-            rules.append(
-                "SELECT _row, 'pop_lep', pop_lep, 'more than the population ' || population "
-                "FROM staged WHERE TRY_CAST(pop_lep AS BIGINT) > TRY_CAST(population AS BIGINT)"
+            row_rules.append(
+                contract.Rule(
+                    "pop_lep",
+                    "(TRY_CAST(pop_lep AS BIGINT) > TRY_CAST(population AS BIGINT))",
+                    "more than the population",
+                )
             )
-    return rules
+    table_rules = [
+        "SELECT s._row, 'ori', s.ori, 'repeats the ori of row ' || d.first_row "
+        "FROM staged s JOIN (SELECT ori, min(_row) AS first_row FROM staged "
+        "WHERE ori IS NOT NULL GROUP BY ori HAVING count(*) > 1) d "
+        "ON s.ori = d.ori WHERE s._row <> d.first_row",
+    ]
+    return row_rules, table_rules
 
 
 def valid_rows_sql(columns: tuple[Column, ...], present: frozenset[str]) -> str:
     """The staged rows without problems, cast to the contract's types, in file order."""
     return (
         f"SELECT {contract.typed_select(columns, set(present))} FROM staged "
-        "WHERE NOT EXISTS (SELECT 1 FROM bad_rows b WHERE b._row = staged._row) ORDER BY _row"
+        "WHERE NOT EXISTS (SELECT 1 FROM bad_rows b WHERE b._row = staged._row)"
     )
 
 
@@ -323,14 +353,14 @@ class BookingStore:
             f"CREATE OR REPLACE TABLE incoming AS SELECT *, {QUARTER_SQL} AS quarter FROM ({incoming_sql})"
         )
         added = _scalar(con, "SELECT count(*) FROM incoming")
-        con.execute(
-            "CREATE OR REPLACE TABLE incoming_ids AS SELECT DISTINCT booking_id FROM incoming"
-        )
         existing = self.scan_sql()
-        con.execute(
-            f"CREATE OR REPLACE TABLE replaced AS SELECT booking_id, {QUARTER_SQL} AS quarter "
-            f"FROM {existing} WHERE booking_id IN (SELECT booking_id FROM incoming_ids)"
-        )
+        if old["rows"]:
+            con.execute(
+                f"CREATE OR REPLACE TABLE replaced AS SELECT booking_id, {QUARTER_SQL} AS quarter "
+                f"FROM {existing} WHERE booking_id IN (SELECT booking_id FROM incoming)"
+            )
+        else:  # an empty warehouse: nothing to replace, no need to look
+            con.execute("CREATE OR REPLACE TABLE replaced (booking_id VARCHAR, quarter VARCHAR)")
         replaced = _scalar(con, "SELECT count(*) FROM replaced")
         affected = sorted(
             str(r[0])
@@ -341,13 +371,16 @@ class BookingStore:
         version = int(old["version"]) + 1
         folder = f"v{version:06d}"
         target = self.root / folder
-        kept = self.scan_sql(affected)
+        source = "SELECT * FROM incoming"
+        if self.files(affected):
+            source = (
+                f"SELECT *, {QUARTER_SQL} AS quarter FROM {self.scan_sql(affected)} "
+                "WHERE booking_id NOT IN (SELECT booking_id FROM replaced) "
+                "UNION ALL BY NAME SELECT * FROM incoming"
+            )
         con.execute(
-            f"COPY (SELECT * EXCLUDE (quarter) , quarter FROM ("
-            f"SELECT *, {QUARTER_SQL} AS quarter FROM {kept} "
-            f"WHERE booking_id NOT IN (SELECT booking_id FROM incoming_ids) "
-            f"UNION ALL BY NAME SELECT * FROM incoming)) "
-            f"TO {quote(str(target))} (FORMAT parquet, PARTITION_BY (quarter), COMPRESSION zstd)"
+            f"COPY ({source}) TO {quote(str(target))} "
+            "(FORMAT parquet, PARTITION_BY (quarter), COMPRESSION snappy)"
         )
         partitions = {q: p for q, p in old["partitions"].items() if q not in affected}
         for quarter in affected:
@@ -388,3 +421,19 @@ class BookingStore:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def bookings_by_quarter(store: BookingStore, ori: str | None = None) -> list[tuple[str, int]]:
+    """(quarter, bookings) from the warehouse, for one agency or for all."""
+    if not store.files():
+        return []
+    where = f"WHERE ori = {quote(ori)}" if ori else ""
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            f"SELECT {QUARTER_SQL} AS q, count(*) FROM {store.scan_sql()} {where} "
+            "GROUP BY q ORDER BY q"
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(q), int(n)) for q, n in rows]

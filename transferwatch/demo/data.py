@@ -1,237 +1,107 @@
-"""A small synthetic data set for the demo: invented agencies, people and transfer requests.
+"""The demo data set: `synth` output loaded through the same importers people use.
 
-Nothing here is real: names are drawn from invented lists and every A-number starts with 0999.
+1. `transferwatch.analytics.synth` writes invented agencies and bookings (with planted problems).
+2. The agencies and bookings importers load them (database and Parquet warehouse).
+3. The bookings that drew an ICE request become a small detainer release in the ICE FOIA layout,
+   loaded by the detainer importer, so the transfer-request pages have records to show.
+4. The people of those requests get invented names and A-numbers (every A-number starts with
+   0999), so the masked-identity pages have something to reveal.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
+from pathlib import Path
 
+import duckdb
+from django.conf import settings
 from django.db import transaction
 
-from transferwatch.accounts.models import Area
-from transferwatch.agencies.models import Agency, Facility
-from transferwatch.transfers.models import Charge, Conviction, Person, TransferRequest
+from transferwatch.analytics.contract import quote
+from transferwatch.analytics.synth import generate
+from transferwatch.audit.services import record
+from transferwatch.imports.detainers import import_detainers
+from transferwatch.imports.models import Import
+from transferwatch.imports.warehouse import import_agencies, import_bookings
+from transferwatch.transfers.models import Person
 
-# (ORI, name, state, county FIPS, AOR, activation, population, share Hispanic, share LEP)
-AGENCIES = [
-    (
-        "PA0460000",
-        "Montgomery County Sheriff (demo)",
-        "PA",
-        "42091",
-        "PHI",
-        date(2015, 3, 1),
-        826_000,
-        0.05,
-        0.04,
-    ),
-    (
-        "PA0090000",
-        "Bucks County Sheriff (demo)",
-        "PA",
-        "42017",
-        "PHI",
-        date(2015, 5, 1),
-        628_000,
-        0.05,
-        0.03,
-    ),
-    ("PA0510000", "Philadelphia Police (demo)", "PA", "42101", "PHI", None, 1_567_000, 0.14, 0.11),
-    (
-        "PA0221100",
-        "Harrisburg Police (demo)",
-        "PA",
-        "42043",
-        "PHI",
-        date(2015, 9, 1),
-        49_000,
-        0.19,
-        0.08,
-    ),
-    (
-        "NJ0070000",
-        "Essex County Sheriff (demo)",
-        "NJ",
-        "34013",
-        "NEW",
-        date(2015, 2, 1),
-        797_000,
-        0.22,
-        0.15,
-    ),
-    (
-        "NY0300000",
-        "Nassau County Police (demo)",
-        "NY",
-        "36059",
-        "NYC",
-        date(2015, 4, 1),
-        1_361_000,
-        0.16,
-        0.09,
-    ),
-    (
-        "TX0571800",
-        "Irving Police (demo)",
-        "TX",
-        "48113",
-        "DAL",
-        date(2015, 1, 15),
-        236_000,
-        0.41,
-        0.24,
-    ),
-    (
-        "TX0570000",
-        "Dallas County Sheriff (demo)",
-        "TX",
-        "48113",
-        "DAL",
-        date(2015, 6, 1),
-        2_518_000,
-        0.39,
-        0.21,
-    ),
-    (
-        "AZ0070000",
-        "Maricopa County Sheriff (demo)",
-        "AZ",
-        "04013",
-        "PHO",
-        date(2015, 1, 5),
-        4_167_000,
-        0.30,
-        0.14,
-    ),
-    (
-        "GA0600000",
-        "Gwinnett County Sheriff (demo)",
-        "GA",
-        "13135",
-        "ATL",
-        date(2015, 7, 1),
-        877_000,
-        0.20,
-        0.12,
-    ),
-]
-FIRST = [
-    "Alex",
-    "Sam",
-    "Jordan",
-    "Rene",
-    "Dana",
-    "Luis",
-    "Ana",
-    "Mariel",
-    "Tomas",
-    "Iris",
-    "Noel",
-    "Eda",
-]
+FIRST = ["Alex", "Sam", "Jordan", "Rene", "Dana", "Luis", "Ana", "Mariel", "Tomas", "Iris", "Noel"]
 LAST = ["Example", "Sample", "Placeholder", "Fictive", "Testwell", "Demonte", "Invento", "Mockley"]
-COUNTRIES = ["MX", "GT", "SV", "HN", "DO", "CN", "IN", "NG", "PH", "JM"]
-OFFENSES = [
-    ("felony", ["drug_trafficking"], "Possession with intent to distribute"),
-    ("felony", [], "Theft over $2,000"),
-    ("felony", ["aggravated_felony"], "Aggravated assault"),
-    ("misdemeanor", ["dui"], "Driving under the influence"),
-    ("misdemeanor", ["domestic_violence"], "Simple assault, household member"),
-    ("misdemeanor", [], "Retail theft"),
-    ("misdemeanor", ["minor_traffic"], "Driving without a license"),
-    ("infraction", ["minor_traffic"], "Broken tail light"),
-]
-OUTCOMES = ["transferred", "released", "lifted", "pending", "us_citizen", "declined_by_lea"]
+PLANTS = {"pretext": 2, "lowprio": 2, "dismissal": 1, "lep": 1}
+TYPES = {"notification": "I247N", "detainer": "I247D", "transfer": "I247X"}
+LIFT = {
+    "transferred": "Booked into Detention",
+    "released": "Lifted",
+    "lifted": "Lifted",
+    "us_citizen": "United States Citizen Interviewed",
+    "declined_by_lea": "Detainer Declined by LEA",
+    "pending": "",
+}
 
 
-def rand_date(rng: random.Random, start: date, end: date) -> date:
-    return start + timedelta(days=rng.randrange((end - start).days + 1))
+def release_from_bookings(folder: Path, limit: int) -> Path:
+    """A detainer release in the ICE FOIA column layout, from the synthetic bookings."""
+    out = folder / "detainers.csv"
+    types = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in TYPES.items())
+    lifts = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in LIFT.items())
+    duckdb.sql(
+        f"""COPY (
+          SELECT b.request_date AS "Detainer Prepare Date", a.state AS "Facility State",
+                 a.aor AS "Facility AOR", upper(a.name) || ' JAIL' AS "Detention Facility",
+                 CASE b.transfer_request {types} END AS "Detainer Type",
+                 CASE b.request_outcome {lifts} ELSE '' END AS "Detainer Lift Reason",
+                 CASE WHEN b.disposition = 'convicted' THEN '1 Convicted Criminal'
+                      ELSE '2 Pending Criminal Charges' END AS "Detainer Prepared Criminality",
+                 b.birth_country AS "Birth Country", b.birth_country AS "Citizenship Country",
+                 'DEMO-' || b.person_id AS "EID Subject ID", b.booking_id AS "Unique Identifier"
+          FROM read_csv({quote(str(folder / "bookings.csv"))}, all_varchar = true) b
+          JOIN read_csv({quote(str(folder / "agencies.csv"))}, all_varchar = true) a USING (ori)
+          WHERE b.transfer_request <> 'none' AND b.request_date IS NOT NULL
+          ORDER BY md5(b.booking_id) LIMIT {int(limit)}
+        ) TO {quote(str(out))} (HEADER)"""
+    )
+    return out
 
 
 @transaction.atomic
-def load(seed: int = 2015, people: int = 120) -> dict[str, int]:
-    """Create the demo records unless agencies already exist; returns counts created."""
-    if Agency.objects.exists():
-        return {}
+def name_people(seed: int) -> int:
+    """Invented identities for the people the demo release created."""
     rng = random.Random(seed)
-    areas = {a.code: a for a in Area.objects.all()}
-    agencies = []
-    for ori, name, state, fips, aor, activation, pop, hisp, lep in AGENCIES:
-        white = int(pop * (0.85 - hisp) * 0.8)
-        agency = Agency.objects.create(
-            ori=ori,
-            name=name,
-            state=state,
-            county_fips=fips,
-            aor=areas[aor],
-            activation_date=activation,
-            population=pop,
-            pop_hispanic=int(pop * hisp),
-            pop_white=white,
-            pop_black=int(pop * 0.12),
-            pop_asian=int(pop * 0.05),
-            pop_other=int(pop * 0.02),
-            pop_lep=int(pop * lep),
+    people = list(Person.objects.filter(subject_key__startswith="DEMO-", name="").order_by("pk"))
+    for person in people:
+        person.name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        person.a_number = f"0999{rng.randrange(10**5):05d}"
+        person.birth_date = date(
+            rng.randrange(1960, 1999), rng.randrange(1, 13), rng.randrange(1, 29)
         )
-        Facility.objects.create(
-            agency=agency, name=name.replace(" (demo)", "").upper() + " JAIL", state=state
+    Person.objects.bulk_update(people, ["name", "a_number", "birth_date"], batch_size=500)
+    if people:
+        record("demo.people.named", object_type="transfers.person", changes={"people": len(people)})
+    return len(people)
+
+
+def load(seed: int = 2015, agencies: int = 40, bookings: int = 150_000) -> list[Import]:
+    """Generate (once) and import the demo data; re-running imports nothing new."""
+    folder = Path(settings.DATA_DIR) / "demo"
+    if not (folder / "truth.json").exists():
+        generate(
+            folder,
+            agencies=agencies,
+            start=date(2014, 1, 1),
+            end=date(2016, 12, 31),
+            seed=seed,
+            plants=PLANTS,
+            fmt="csv",
+            bookings=bookings,
         )
-        agencies.append(agency)
-    counts = {"agencies": len(agencies), "people": 0, "requests": 0}
-    for i in range(people):
-        person = Person.objects.create(
-            name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            a_number=f"0999{rng.randrange(10**5):05d}",
-            birth_date=rand_date(rng, date(1960, 1, 1), date(1998, 12, 31)),
-            birth_country=rng.choice(COUNTRIES),
-            citizenship=rng.choice(COUNTRIES),
-        )
-        counts["people"] += 1
-        for n in range(rng.choice([0, 0, 1, 1, 2, 3])):
-            severity, categories, description = rng.choice(OFFENSES)
-            Conviction.objects.create(
-                person=person,
-                date=rand_date(rng, date(2005, 1, 1), date(2014, 12, 31)),
-                incident=f"I{n}",
-                severity=severity,
-                categories=categories,
-                description=description,
-                sentence_days=rng.choice([0, 10, 30, 90, 180, 365]),
-                suspended=rng.random() < 0.2,
-            )
-        if rng.random() < 0.35:
-            severity, categories, description = rng.choice(OFFENSES)
-            Charge.objects.create(
-                person=person,
-                date=rand_date(rng, date(2015, 1, 1), date(2016, 6, 30)),
-                severity=severity,
-                categories=categories,
-                description=description,
-            )
-        agency = rng.choice(agencies)
-        for _ in range(rng.choice([1, 1, 1, 2])):
-            request_type = rng.choices(["notification", "detainer", "transfer"], [6, 3, 1])[0]
-            TransferRequest.objects.create(
-                person=person,
-                request_type=request_type,
-                form={"notification": "I-247N", "detainer": "I-247D", "transfer": "I-247X"}[
-                    request_type
-                ],
-                request_date=rand_date(rng, date(2015, 1, 5), date(2016, 12, 31)),
-                aor=agency.aor,
-                agency=agency,
-                facility=agency.facilities.first(),
-                probable_cause=rng.sample(
-                    ["final_order", "removal_proceedings", "biometric_match", "statements"],
-                    k=rng.choice([0, 1, 2]),
-                )
-                if request_type == "detainer"
-                else [],
-                outcome=rng.choice(OUTCOMES),
-                source="manual",
-                external_id=f"demo-{i}-{counts['requests']}",
-            )
-            counts["requests"] += 1
-    return counts
+    done = [
+        import_agencies(folder / "agencies.csv"),
+        import_bookings(folder / "bookings.csv"),
+    ]
+    release = folder / "detainers.csv"
+    if not release.exists():
+        release_from_bookings(folder, limit=1500)
+    done.append(import_detainers(release, "ice-foia"))
+    name_people(seed)
+    return done

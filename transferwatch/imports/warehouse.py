@@ -55,10 +55,11 @@ def _stage_and_check(
     imp: Import,
     path: Path,
     columns: tuple[contract.Column, ...],
-    rules: Callable[[frozenset[str]], list[str]],
+    rules: Callable[[frozenset[str]], tuple[list[contract.Rule], list[str]]],
 ) -> wh.Checked:
     present = wh.stage(con, path, columns)
-    return wh.check(con, columns, present, rules(present))
+    row_rules, table_rules = rules(present)
+    return wh.check(con, columns, present, row_rules, table_rules)
 
 
 def _rejected_or_none(
@@ -114,7 +115,6 @@ def import_bookings(
     services.mark_running(imp)
     work = Path(settings.WAREHOUSE_DIR) / ".staging"
     con = wh.connect(work)
-    database = Path(con.execute("PRAGMA database_list").fetchall()[0][2])
     try:
         with bookings.lock():
             wh.load_known_agencies(con, list(Agency.objects.values_list("ori", flat=True)))
@@ -137,9 +137,8 @@ def import_bookings(
         return _fail(imp, exc)
     finally:
         con.close()
-        for leftover in (database, database.with_suffix(".duckdb.wal")):
-            leftover.unlink(missing_ok=True)
-        shutil.rmtree(work / "spill", ignore_errors=True)
+        for spill in work.glob("spill-*"):
+            shutil.rmtree(spill, ignore_errors=True)
     skipped = f", {checked.bad_rows:,} invalid rows skipped" if checked.bad_rows else ""
     return services.finish(
         imp,
@@ -179,7 +178,6 @@ def import_agencies(
     services.mark_running(imp)
     work = Path(settings.DATA_DIR) / "imports" / ".staging"
     con = wh.connect(work, memory_limit="512MB")
-    database = Path(con.execute("PRAGMA database_list").fetchall()[0][2])
     try:
         try:
             checked = _stage_and_check(con, imp, path, contract.AGENCY_COLUMNS, wh.agency_rules)
@@ -196,7 +194,6 @@ def import_agencies(
         return _fail(imp, exc)
     finally:
         con.close()
-        database.unlink(missing_ok=True)
     _report(imp, progress, len(rows) // 2, checked.rows)
     areas = {a.code: a for a in Area.objects.all()}
     with transaction.atomic():

@@ -34,14 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2015)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = data.load(seed=options["seed"])
-        if counts:
-            self.stdout.write(
-                f"demo data: {counts['agencies']} agencies, {counts['people']} people, "
-                f"{counts['requests']} transfer requests (all invented)"
-            )
-        else:
-            self.stdout.write("demo data: already loaded")
+        self.stdout.write("demo data (all invented), through the importers:")
+        for imp in data.load(seed=options["seed"]):
+            self.stdout.write(f"  {imp.message}")
         self.stdout.write("\nDemo users (passwords are new each time `make demo` runs):")
         for username, (role, areas) in DEMO_USERS.items():
             password = secrets.token_urlsafe(12)
