@@ -183,16 +183,20 @@ def cell_rules(columns: tuple[Column, ...], present: set[str], today: date) -> l
 
 
 def typed_select(columns: tuple[Column, ...], present: set[str]) -> str:
-    """The staged text columns cast to their contract types (absent columns as NULL)."""
+    """The staged text columns cast to their contract types (absent columns as NULL).
+
+    Only for rows that passed the checks: a checked date is in the form YYYY-MM-DD and a checked
+    code has no stray spaces, so the plain casts here cannot fail.
+    """
     parts = []
     for column in columns:
         c = f'"{column.name}"'
         if column.name not in present:
             parts.append(f"CAST(NULL AS {column.sql_type}) AS {c}")
-        elif column.sql_type == "DATE":
-            parts.append(f"CAST(TRY_STRPTIME({c}, '%Y-%m-%d') AS DATE) AS {c}")
-        elif column.sql_type == "BIGINT":
-            parts.append(f"TRY_CAST({c} AS BIGINT) AS {c}")
+        elif column.sql_type in ("DATE", "BIGINT"):
+            parts.append(f"TRY_CAST({c} AS {column.sql_type}) AS {c}")
+        elif column.kind in ("code", "pattern"):
+            parts.append(f"NULLIF({c}, '') AS {c}")
         else:
             parts.append(f"NULLIF(trim({c}), '') AS {c}")
     return ", ".join(parts)

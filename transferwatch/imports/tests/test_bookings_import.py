@@ -247,3 +247,17 @@ def test_a_killed_import_leaves_the_warehouse_whole(data_dir: Path, phi_agency: 
         assert {str(p) for p in root.rglob("*.parquet")} == listed
         assert final["rows"] == 7  # b0-b4 replaced by the second file's b0-b6
     assert Import.objects.count() == 0  # the subprocess wrote to its own database, not the test's
+
+
+def test_it_names_the_right_row_in_a_large_file(data_dir: Path) -> None:
+    """Row numbers hold when DuckDB reads the file in parallel chunks."""
+    path = data_dir / "big.csv"
+    duckdb.sql(
+        "COPY (SELECT 'k' || i AS booking_id, 'PA0460000' AS ori, "
+        "CASE WHEN i = 249999 THEN '2015-02-31' ELSE '2015-03-01' END AS booking_date "
+        f"FROM range(300000) t(i)) TO '{path}' (HEADER)"
+    )
+    imp = import_bookings(path)
+    assert imp.details["first_errors"] == [
+        "big.csv, row 250001, column booking_date: not a date in the form YYYY-MM-DD (value '2015-02-31')"
+    ]
