@@ -7,6 +7,8 @@ The data itself is written by the importer for its kind, all or nothing, before 
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import uuid
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,7 @@ def start(
     """Record a new import of `path` (status queued), with its size and content hash."""
     if not path.is_file():
         raise ImportInputError(f"{path}: no such file")
+    reap_interrupted()
     return Import.objects.create(
         kind=kind,
         file_name=file_name or path.name,
@@ -76,10 +79,44 @@ def already_imported(imp: Import) -> Import | None:
 
 
 def mark_running(imp: Import, rows_total: int = 0) -> None:
+    runner = {"host": socket.gethostname(), "pid": os.getpid()}
     Import.objects.filter(pk=imp.pk).update(
-        status="running", started_at=timezone.now(), rows_total=rows_total
+        status="running",
+        started_at=timezone.now(),
+        rows_total=rows_total,
+        details={**imp.details, "runner": runner},
     )
     imp.refresh_from_db()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_interrupted() -> int:
+    """Finish as failed the imports whose process on this host died while running them.
+
+    A killed import changed nothing (its writes were never committed or swapped in); this only
+    corrects its record, which would otherwise say "running" for ever.
+    """
+    host = socket.gethostname()
+    reaped = 0
+    for imp in Import.objects.filter(status="running"):
+        runner = imp.details.get("runner") or {}
+        if runner.get("host") == host and not _alive(int(runner.get("pid", 0))):
+            finish(
+                imp,
+                "failed",
+                message=f"{imp.file_name}: interrupted before it finished; nothing was changed",
+            )
+            reaped += 1
+    return reaped
 
 
 def progress(imp: Import, rows_done: int, rows_total: int | None = None) -> None:

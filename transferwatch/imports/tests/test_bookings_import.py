@@ -238,15 +238,29 @@ def test_a_killed_import_leaves_the_warehouse_whole(data_dir: Path, phi_agency: 
     count = duckdb.sql(f"SELECT count(*) FROM read_parquet({files})").fetchall()[0]
     assert after == before or after["rows"] == 1_500_005
     assert count is not None and count[0] == after["rows"]
-    if after == before:
-        # The next import removes what the killed one left and works as usual.
-        second = bookings_file(data_dir / "second.csv", 7)
-        subprocess.run([*cli, "import", "bookings", str(second)], env=env, check=True, timeout=120)
-        final = json.loads((root / "manifest.json").read_text())
-        listed = {str(root / f) for p in final["partitions"].values() for f in p["files"]}
-        assert {str(p) for p in root.rglob("*.parquet")} == listed
-        assert final["rows"] == 7  # b0-b4 replaced by the second file's b0-b6
+    # The next import removes what the killed one left and works as usual.
+    second = bookings_file(data_dir / "second.csv", 7)
+    subprocess.run([*cli, "import", "bookings", str(second)], env=env, check=True, timeout=120)
+    final = json.loads((root / "manifest.json").read_text())
+    listed = {str(root / f) for p in final["partitions"].values() for f in p["files"]}
+    assert {str(p) for p in root.rglob("*.parquet")} == listed
+    # b0-b4 are replaced by the second file's b0-b6
+    assert final["rows"] == (7 if after == before else 1_500_007)
     assert Import.objects.count() == 0  # the subprocess wrote to its own database, not the test's
+    statuses = subprocess.run(
+        [
+            *cli,
+            "shell",
+            "-c",
+            "from transferwatch.imports.models import Import; print(sorted(set(Import.objects.values_list('status', flat=True))))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert "running" not in statuses
 
 
 def test_it_names_the_right_row_in_a_large_file(data_dir: Path) -> None:
