@@ -50,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["recent"] = transfers.select_related("aor", "agency")[:8]
     if user.has_perm("imports.view_import"):
         context["warehouse_rows"] = store().manifest()["rows"]
-        context["last_import"] = Import.objects.first()
+        context["last_import"] = Import.objects.filter(kind="bookings", status="done").first()
     if user.has_perm("audit.view_event"):
         since_dt = timezone.now() - timedelta(days=30)
         context["events"] = Event.objects.all()[:10]

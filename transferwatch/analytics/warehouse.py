@@ -65,27 +65,31 @@ class Committed:
     total_rows: int
 
 
-def detect_format(path: Path) -> str:
-    """'csv' or 'parquet', from the file's first bytes; InputProblem for anything else."""
+def detect_format(path: Path, name: str = "") -> str:
+    """'csv' or 'parquet', from the file's first bytes; InputProblem for anything else.
+
+    `name` is the file's name as the person knows it (an upload is stored under another).
+    """
+    name = name or path.name
     try:
         with path.open("rb") as handle:
             head = handle.read(65536)
     except OSError as exc:
-        raise InputProblem(f"{path.name}: cannot be read ({exc.strerror})") from None
+        raise InputProblem(f"{name}: cannot be read ({exc.strerror})") from None
     if not head:
-        raise InputProblem(f"{path.name}: the file is empty")
+        raise InputProblem(f"{name}: the file is empty")
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise InputProblem(f"{path.name}: this is a spreadsheet; save it as CSV (UTF-8) or Parquet")
+        raise InputProblem(f"{name}: this is a spreadsheet; save it as CSV (UTF-8) or Parquet")
     if b"\x00" in head:
-        raise InputProblem(f"{path.name}: not a CSV or Parquet file")
+        raise InputProblem(f"{name}: not a CSV or Parquet file")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
             raise InputProblem(
-                f"{path.name}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+                f"{name}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
             ) from None
     return "csv"
 
@@ -101,13 +105,14 @@ def connect(work_dir: Path, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnect
 
 
 def stage(
-    con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[Column, ...]
+    con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[Column, ...], name: str = ""
 ) -> frozenset[str]:
     """Load the file into table `staged` (every contract column as text, plus `_row`).
 
     Returns the contract columns the file has. Extra columns are ignored.
     """
-    fmt = detect_format(path)
+    name = name or path.name
+    fmt = detect_format(path, name)
     source = (
         f"read_parquet({quote(str(path))})"
         if fmt == "parquet"
@@ -118,9 +123,7 @@ def stage(
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
-        raise InputProblem(
-            f"{path.name}: cannot be read as {fmt.upper()}: {_first_line(exc)}"
-        ) from None
+        raise InputProblem(f"{name}: cannot be read as {fmt.upper()}: {_first_line(exc)}") from None
     header = {str(row[0]).strip().lower(): str(row[0]) for row in described}
     wanted = {c.name for c in columns}
     present = frozenset(name for name in header if name in wanted)
@@ -128,7 +131,7 @@ def stage(
     if missing:
         found = ", ".join(list(header)[:8]) or "nothing"
         raise InputProblem(
-            f"{path.name}: missing required column{'s' if len(missing) > 1 else ''} "
+            f"{name}: missing required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)} (the header has {found})"
         )
     select = ", ".join(f'CAST("{header[name]}" AS VARCHAR) AS "{name}"' for name in sorted(present))
@@ -140,9 +143,7 @@ def stage(
             "CREATE OR REPLACE TEMP VIEW staged AS SELECT rowid + 2 AS _row, * FROM staged_rows"
         )
     except duckdb.Error as exc:
-        raise InputProblem(
-            f"{path.name}: cannot be read as {fmt.upper()}: {_first_line(exc)}"
-        ) from None
+        raise InputProblem(f"{name}: cannot be read as {fmt.upper()}: {_first_line(exc)}") from None
     return present
 
 

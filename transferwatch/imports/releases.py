@@ -233,9 +233,11 @@ def _excel_cells(path: Path, name: str) -> list[list[str]]:
             sheet_name = sheets[0]
         sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
         rows = sheet.to_polars().rows()
-    except Exception as exc:  # fastexcel raises its own error types for unreadable files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ImportInputError(f"{name}: not a readable Excel file ({reason})") from None
+    except Exception:  # fastexcel raises its own error types for unreadable files
+        raise ImportInputError(
+            f"{name}: not a readable Excel workbook (damaged, or not .xlsx); "
+            "open it in a spreadsheet program and save it again as .xlsx or CSV (UTF-8)"
+        ) from None
     return [["" if v is None else str(v) for v in row] for row in rows]
 
 

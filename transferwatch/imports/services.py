@@ -25,6 +25,11 @@ class ImportInputError(Exception):
     """The file cannot be imported as given; the message names the file, row and field."""
 
 
+def plural(n: int, word: str, words: str = "") -> str:
+    """'1 row', '2 rows', '1,000 agencies'."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
 def incoming_folder() -> Path:
     """Where uploads land before they have an import record."""
     folder = Path(settings.DATA_DIR) / "imports" / "incoming"

@@ -22,7 +22,7 @@ from transferwatch.analytics import warehouse as wh
 from transferwatch.analytics.areas import STATE_AREA
 from transferwatch.imports import services
 from transferwatch.imports.models import Import
-from transferwatch.imports.services import ImportInputError
+from transferwatch.imports.services import ImportInputError, plural
 
 Progress = Callable[..., None] | None
 SHOW = 20
@@ -34,7 +34,7 @@ def store() -> wh.BookingStore:
 
 def _begin(kind: str, path: Path, imp: Import | None, user: Any, skip_invalid: bool) -> Import:
     try:
-        fmt = wh.detect_format(path)
+        fmt = wh.detect_format(path, imp.file_name if imp is not None else "")
     except wh.InputProblem as exc:
         if imp is not None:
             services.finish(imp, "failed", message=str(exc))
@@ -57,7 +57,7 @@ def _stage_and_check(
     columns: tuple[contract.Column, ...],
     rules: Callable[[frozenset[str]], tuple[list[contract.Rule], list[str]]],
 ) -> wh.Checked:
-    present = wh.stage(con, path, columns)
+    present = wh.stage(con, path, columns, imp.file_name)
     row_rules, table_rules = rules(present)
     return wh.check(con, columns, present, row_rules, table_rules)
 
@@ -82,8 +82,8 @@ def _rejected_or_none(
         "rejected",
         rejected=checked.bad_rows,
         message=(
-            f"{imp.file_name}: {checked.bad_rows:,} of {checked.rows:,} rows are invalid "
-            f"({checked.problems:,} problems); nothing imported"
+            f"{imp.file_name}: {plural(checked.bad_rows, 'row')} of {checked.rows:,} invalid "
+            f"({plural(checked.problems, 'problem')}); nothing imported"
         ),
         details={"first_errors": first, "problems": checked.problems},
     )
@@ -139,14 +139,14 @@ def import_bookings(
         con.close()
         for spill in work.glob("spill-*"):
             shutil.rmtree(spill, ignore_errors=True)
-    skipped = f", {checked.bad_rows:,} invalid rows skipped" if checked.bad_rows else ""
+    skipped = f", {plural(checked.bad_rows, 'invalid row')} skipped" if checked.bad_rows else ""
     return services.finish(
         imp,
         "done",
         accepted=result.rows_added,
         rejected=checked.bad_rows,
         message=(
-            f"{imp.file_name}: {result.rows_added:,} bookings imported "
+            f"{imp.file_name}: {plural(result.rows_added, 'booking')} imported "
             f"({result.rows_replaced:,} replacing earlier rows{skipped}); "
             f"the warehouse holds {result.total_rows:,}"
         ),
@@ -219,14 +219,15 @@ def import_agencies(
         fields = [*AGENCY_FIELDS, "aor"]
         fields.remove("ori")
         Agency.objects.bulk_update(updated, fields, batch_size=1000)
-        skipped = f", {checked.bad_rows:,} invalid rows skipped" if checked.bad_rows else ""
+        skipped = f", {plural(checked.bad_rows, 'invalid row')} skipped" if checked.bad_rows else ""
         return services.finish(
             imp,
             "done",
             accepted=len(rows),
             rejected=checked.bad_rows,
             message=(
-                f"{imp.file_name}: {len(created):,} agencies added, {len(updated):,} updated, "
+                f"{imp.file_name}: {plural(len(created), 'agency', 'agencies')} added, "
+                f"{len(updated):,} updated, "
                 f"{len(rows) - len(created) - len(updated):,} unchanged{skipped}"
             ),
             details={"created": len(created), "updated": len(updated)},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,9 +51,8 @@ def data_dir(env: dict[str, str], cwd: Path) -> Path:
         path = cwd / path
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass  # a unique name: several processes may start at once
     except OSError as exc:
         raise ConfigError(
             f"TRANSFERWATCH_DATA_DIR {str(path)!r} is not a writable folder ({exc.strerror}): "

@@ -433,7 +433,7 @@ def test_it_rejects_a_file_with_no_valid_row_even_with_skip_invalid(
             "broken.xlsx",
             b"PK\x03\x04 not really a zip",
             "ice-foia",
-            "broken.xlsx: not a readable Excel file",
+            "broken.xlsx: not a readable Excel workbook",
         ),
     ],
 )

@@ -43,7 +43,7 @@ def test_it_imports_an_uploaded_file_in_the_background(
         Event.objects.values_list("action", flat=True)
     )
     page = client.get(reverse("import_detail", args=[imp.pk])).content.decode()
-    assert "1 agencies added" in page and "every 1s" not in page
+    assert "1 agency added" in page and "every 1s" not in page
 
 
 @override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}})
