@@ -157,14 +157,15 @@ def check(
     columns: tuple[Column, ...],
     present: frozenset[str],
     row_rules: list[contract.Rule],
-    table_rules: list[str],
+    table_rules: list[tuple[str, str]],
     today: date | None = None,
 ) -> Checked:
     """Build table `problems` (row, column, value, problem) and `bad_rows`.
 
     One pass finds the rows that break any row rule; the detailed problems are then listed for
     those rows only, so a clean file costs a single scan. `table_rules` are SELECTs over the
-    whole of `staged` (repeated ids, unknown agencies) giving (row, column, value, problem).
+    whole of `staged` (repeated ids, unknown agencies) giving (row, column, value, problem),
+    each with a cheap guard query that counts the problem first: the detail runs only if needed.
     """
     rules = contract.cell_rules(columns, set(present), today or date.today()) + row_rules
     any_bad = " OR ".join(r.condition for r in rules) or "false"
@@ -173,7 +174,7 @@ def check(
         f'SELECT _row, {quote(r.column)}, "{r.column}", {quote(r.problem)} FROM suspect '
         f"WHERE {r.condition}"
         for r in rules
-    ] + table_rules
+    ] + [detail for guard, detail in table_rules if _scalar(con, guard)]
     body = " UNION ALL ".join(selects) if selects else "SELECT 0, '', '', '' WHERE false"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE problems AS "
@@ -219,7 +220,9 @@ def load_known_agencies(con: duckdb.DuckDBPyConnection, oris: list[str]) -> None
         con.execute("INSERT INTO known_agencies SELECT DISTINCT unnest(?)", [oris])
 
 
-def booking_rules(present: frozenset[str]) -> tuple[list[contract.Rule], list[str]]:
+def booking_rules(
+    present: frozenset[str],
+) -> tuple[list[contract.Rule], list[tuple[str, str]]]:
     """Rules beyond single cells: a request before its booking; repeated ids; unknown agencies."""
     row_rules = []
     if "request_date" in present:
@@ -231,18 +234,33 @@ def booking_rules(present: frozenset[str]) -> tuple[list[contract.Rule], list[st
             )
         )
     table_rules = [
-        "SELECT s._row, 'booking_id', s.booking_id, 'repeats the booking_id of row ' || d.first_row "
-        "FROM staged s JOIN (SELECT booking_id, min(_row) AS first_row FROM staged "
-        "WHERE booking_id IS NOT NULL GROUP BY booking_id HAVING count(*) > 1) d "
-        "ON s.booking_id = d.booking_id WHERE s._row <> d.first_row",
-        "SELECT _row, 'ori', ori, 'unknown agency: import it in the agencies table first' "
-        "FROM staged s WHERE ori IS NOT NULL AND trim(ori) <> '' "
-        "AND NOT EXISTS (SELECT 1 FROM known_agencies k WHERE k.ori = trim(s.ori))",
+        _repeats("booking_id"),
+        (
+            "SELECT count(*) FROM staged_rows s WHERE ori IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM known_agencies k WHERE k.ori = trim(s.ori))",
+            "SELECT _row, 'ori', ori, 'unknown agency: import it in the agencies table first' "
+            "FROM staged s WHERE ori IS NOT NULL AND trim(ori) <> '' "
+            "AND NOT EXISTS (SELECT 1 FROM known_agencies k WHERE k.ori = trim(s.ori))",
+        ),
     ]
     return row_rules, table_rules
 
 
-def agency_rules(present: frozenset[str]) -> tuple[list[contract.Rule], list[str]]:
+def _repeats(column: str) -> tuple[str, str]:
+    """A value of `column` that an earlier row already has (guard, detail)."""
+    c = f'"{column}"'
+    return (
+        f"SELECT count({c}) - count(DISTINCT {c}) FROM staged_rows",
+        f"SELECT s._row, {quote(column)}, s.{c}, 'repeats the {column} of row ' || d.first_row "
+        f"FROM staged s JOIN (SELECT {c}, min(_row) AS first_row FROM staged "
+        f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING count(*) > 1) d "
+        f"ON s.{c} = d.{c} WHERE s._row <> d.first_row",
+    )
+
+
+def agency_rules(
+    present: frozenset[str],
+) -> tuple[list[contract.Rule], list[tuple[str, str]]]:
     row_rules = []
     if "aor" in present:
         known = ", ".join(quote(code) for code in AREAS)
@@ -272,19 +290,16 @@ def agency_rules(present: frozenset[str]) -> tuple[list[contract.Rule], list[str
                     "more than the population",
                 )
             )
-    table_rules = [
-        "SELECT s._row, 'ori', s.ori, 'repeats the ori of row ' || d.first_row "
-        "FROM staged s JOIN (SELECT ori, min(_row) AS first_row FROM staged "
-        "WHERE ori IS NOT NULL GROUP BY ori HAVING count(*) > 1) d "
-        "ON s.ori = d.ori WHERE s._row <> d.first_row",
-    ]
-    return row_rules, table_rules
+    return row_rules, [_repeats("ori")]
 
 
-def valid_rows_sql(columns: tuple[Column, ...], present: frozenset[str]) -> str:
-    """The staged rows without problems, cast to the contract's types, in file order."""
+def valid_rows_sql(checked: Checked, columns: tuple[Column, ...]) -> str:
+    """The staged rows without problems, cast to the contract's types."""
+    typed = contract.typed_select(columns, set(checked.columns))
+    if not checked.bad_rows:
+        return f"SELECT {typed} FROM staged_rows"
     return (
-        f"SELECT {contract.typed_select(columns, set(present))} FROM staged "
+        f"SELECT {typed} FROM staged "
         "WHERE NOT EXISTS (SELECT 1 FROM bad_rows b WHERE b._row = staged._row)"
     )
 
@@ -359,35 +374,34 @@ class BookingStore:
             f"SELECT *, {QUARTER_SQL} AS quarter FROM ({incoming_sql})"
         )
         added = _scalar(con, "SELECT count(*) FROM incoming")
-        existing = self.scan_sql()
+        replaced, affected = 0, []
+        version = int(old["version"]) + 1
+        target = self.root / f"v{version:06d}"
+        source = "SELECT * FROM incoming"
         if old["rows"]:
             con.execute(
                 f"CREATE OR REPLACE TABLE replaced AS SELECT booking_id, {QUARTER_SQL} AS quarter "
-                f"FROM {existing} WHERE booking_id IN (SELECT booking_id FROM incoming)"
+                f"FROM {self.scan_sql()} WHERE booking_id IN (SELECT booking_id FROM incoming)"
             )
-        else:  # an empty warehouse: nothing to replace, no need to look
-            con.execute("CREATE OR REPLACE TABLE replaced (booking_id VARCHAR, quarter VARCHAR)")
-        replaced = _scalar(con, "SELECT count(*) FROM replaced")
-        affected = sorted(
-            str(r[0])
-            for r in con.execute(
-                "SELECT quarter FROM incoming UNION SELECT quarter FROM replaced"
-            ).fetchall()
-        )
-        version = int(old["version"]) + 1
-        folder = f"v{version:06d}"
-        target = self.root / folder
-        source = "SELECT * FROM incoming"
-        if self.files(affected):
-            source = (
-                f"SELECT *, {QUARTER_SQL} AS quarter FROM {self.scan_sql(affected)} "
-                "WHERE booking_id NOT IN (SELECT booking_id FROM replaced) "
-                "UNION ALL BY NAME SELECT * FROM incoming"
-            )
+            replaced = _scalar(con, "SELECT count(*) FROM replaced")
+            affected = [
+                str(r[0])
+                for r in con.execute(
+                    "SELECT quarter FROM incoming UNION SELECT quarter FROM replaced"
+                ).fetchall()
+            ]
+            if self.files(affected):
+                source = (
+                    f"SELECT *, {QUARTER_SQL} AS quarter FROM {self.scan_sql(affected)} "
+                    "WHERE booking_id NOT IN (SELECT booking_id FROM replaced) "
+                    "UNION ALL BY NAME SELECT * FROM incoming"
+                )
         con.execute(
             f"COPY ({source}) TO {quote(str(target))} "
             "(FORMAT parquet, PARTITION_BY (quarter), COMPRESSION snappy)"
         )
+        written = [p.name.removeprefix("quarter=") for p in target.glob("quarter=*")]
+        affected = sorted(set(affected) | set(written))
         partitions = {q: p for q, p in old["partitions"].items() if q not in affected}
         for quarter in affected:
             files = sorted(

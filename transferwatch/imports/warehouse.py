@@ -55,7 +55,7 @@ def _stage_and_check(
     imp: Import,
     path: Path,
     columns: tuple[contract.Column, ...],
-    rules: Callable[[frozenset[str]], tuple[list[contract.Rule], list[str]]],
+    rules: Callable[[frozenset[str]], tuple[list[contract.Rule], list[tuple[str, str]]]],
 ) -> wh.Checked:
     present = wh.stage(con, path, columns, imp.file_name)
     row_rules, table_rules = rules(present)
@@ -130,7 +130,7 @@ def import_bookings(
             if rejected is not None:
                 return rejected
             _report(imp, progress, 2 * checked.rows // 3, checked.rows)
-            incoming = wh.valid_rows_sql(contract.BOOKING_COLUMNS, checked.columns)
+            incoming = wh.valid_rows_sql(checked, contract.BOOKING_COLUMNS)
             result = bookings.commit(con, incoming, imp.file_hash)
             _report(imp, progress, checked.rows, checked.rows)
     except (duckdb.Error, OSError) as exc:
@@ -187,7 +187,7 @@ def import_agencies(
         rejected = _rejected_or_none(con, imp, checked)
         if rejected is not None:
             return rejected
-        cursor = con.execute(wh.valid_rows_sql(contract.AGENCY_COLUMNS, checked.columns))
+        cursor = con.execute(wh.valid_rows_sql(checked, contract.AGENCY_COLUMNS))
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     except duckdb.Error as exc:
