@@ -22,9 +22,31 @@ class Area(models.Model):
 
 
 class User(AbstractUser):
-    """A staff user. The role is the user's one group; ICE field reviewers also have areas."""
+    """A staff user. The role is the user's one group; ICE field reviewers also have areas.
+
+    `title` is the official position that the enforcement priorities name as able to grant an
+    exception or find a federal interest (e.g. an ICE Field Office Director).
+    """
+
+    TITLES = [
+        ("", "None"),
+        ("immigration_officer", "Immigration officer"),
+        ("ice_fod", "ICE Field Office Director"),
+        ("cbp_sector_chief", "CBP Sector Chief"),
+        ("cbp_dfo", "CBP Director of Field Operations"),
+        ("uscis_district_director", "USCIS District Director"),
+        ("uscis_service_center_director", "USCIS Service Center Director"),
+    ]
 
     areas = models.ManyToManyField(Area, blank=True, related_name="users")
+    title = models.CharField(max_length=32, choices=TITLES, blank=True)
+
+    @property
+    def authorities(self) -> set[str]:
+        """The titles this user acts under; a Field Office Director is also an immigration officer."""
+        if not self.title:
+            return set()
+        return {self.title, "immigration_officer"} if self.title == "ice_fod" else {self.title}
 
     @cached_property
     def role(self) -> Role | None:

@@ -48,7 +48,7 @@ ROLES: dict[str, Role] = {
             "ice_field_reviewer",
             "ICE ERO field reviewer",
             "transfer-request review and PD decisions for your areas of responsibility",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + ("transfers.review_transferrequest",),
             area_scoped=True,
         ),
         Role(
@@ -61,7 +61,7 @@ ROLES: dict[str, Role] = {
             "opla_attorney",
             "OPLA attorney",
             "legal review of transfer requests and PD requests",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + ("transfers.advise_transferrequest",),
         ),
         Role(
             "dhs_leadership",

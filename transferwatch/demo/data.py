@@ -23,6 +23,7 @@ from transferwatch.analytics.synth import generate
 from transferwatch.audit.services import record
 from transferwatch.imports.detainers import import_detainers
 from transferwatch.imports.models import Import
+from transferwatch.imports.services import classify_imported
 from transferwatch.imports.warehouse import import_agencies, import_bookings
 from transferwatch.transfers.models import Person
 
@@ -102,6 +103,8 @@ def load(seed: int = 2015, agencies: int = 40, bookings: int = 150_000) -> list[
     release = folder / "detainers.csv"
     if not release.exists():
         release_from_bookings(folder, limit=1500)
-    done.append(import_detainers(release, "ice-foia"))
+    detainers = import_detainers(release, "ice-foia")
+    classify_imported(detainers)
+    done.append(detainers)
     name_people(seed)
     return done

@@ -166,3 +166,15 @@ def finish(
             },
         )
     return imp
+
+
+def classify_imported(imp: Import, progress: Any = None) -> dict[str, int]:
+    """Judge every transfer request an import brought in (plan part P2: every request reviewed)."""
+    from transferwatch.transfers.review import classify_pending
+
+    if imp.status != "done" or imp.kind != "detainers":
+        return {}
+    counts = classify_pending(imp.transfer_requests.all(), actor=imp.created_by, progress=progress)
+    Import.objects.filter(pk=imp.pk).update(details={**imp.details, "classification": counts})
+    imp.refresh_from_db()
+    return counts

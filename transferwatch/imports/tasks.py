@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from transferwatch.imports.models import Import
-from transferwatch.imports.services import ImportInputError
+from transferwatch.imports.services import ImportInputError, classify_imported
 
 
 @task()
@@ -20,6 +20,7 @@ def run_import(import_id: int) -> str:
             from transferwatch.imports.detainers import import_detainers
 
             imp = import_detainers(upload, imp.file_format, imp=imp, skip_invalid=imp.skip_invalid)
+            classify_imported(imp)
         else:
             run = import_agencies if imp.kind == "agencies" else import_bookings
             imp = run(upload, imp=imp, skip_invalid=imp.skip_invalid)

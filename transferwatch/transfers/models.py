@@ -196,11 +196,41 @@ class TransferRequest(models.Model):
         help_text="Source fields kept as released (criminality, threat level, priority boxes).",
     )
 
+    # The review against the enforcement priorities (DOMAIN.md section 6); changed only by the
+    # transition functions in transfers/review.py.
+    REVIEW_STATUSES = [
+        ("received", "Received"),
+        ("classified", "Classified"),
+        ("in_review", "In review"),
+        ("returned", "Returned for correction"),
+        ("opla_review", "With OPLA for legal review"),
+        ("decided", "Decided"),
+        ("closed", "Closed"),
+        ("reopened", "Reopened"),
+    ]
+    DECISIONS = [
+        ("", "None"),
+        ("concur", "Concur"),
+        ("exception", "Exception granted"),
+        ("federal_interest", "Important federal interest found"),
+        ("discretion", "Prosecutorial discretion exercised"),
+    ]
+    review_status = models.CharField(
+        max_length=12, choices=REVIEW_STATUSES, default="received", db_index=True
+    )
+    review_due = models.DateField(null=True, blank=True)
+    inconsistencies = models.JSONField(default=list, blank=True)
+    decision = models.CharField(max_length=16, choices=DECISIONS, blank=True)
+
     objects = TransferRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-request_date", "-pk"]
         indexes = [models.Index(fields=["aor", "request_date"])]
+        permissions = [
+            ("review_transferrequest", "Can review transfer requests against the priorities"),
+            ("advise_transferrequest", "Can record OPLA's legal advice on a transfer request"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "external_id"],
@@ -230,3 +260,51 @@ class TransferRequest(models.Model):
             )
         ):
             raise ValidationError({"facility": "This facility belongs to another agency."})
+
+
+class Classification(models.Model):
+    """One judgement of a request under one policy; a request keeps every one it had."""
+
+    transfer_request = models.ForeignKey(
+        TransferRequest, on_delete=models.CASCADE, related_name="classifications"
+    )
+    policy = models.CharField(max_length=20)
+    tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    priorities = models.JSONField(default=list)
+    pep_transfer_eligible = models.BooleanField(default=False)
+    pep_basis = models.JSONField(default=list)
+    allowed_requests = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)
+    not_met = models.JSONField(default=list)
+    changes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.policy} tier {self.tier or '-'}"
+
+
+class ReviewStep(models.Model):
+    """The history of a request's review: every move, who made it, when and why."""
+
+    transfer_request = models.ForeignKey(
+        TransferRequest, on_delete=models.CASCADE, related_name="review_steps"
+    )
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} -> {self.to_status}"

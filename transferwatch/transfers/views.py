@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.audit.services import record
+from transferwatch.transfers import review
 from transferwatch.transfers.forms import TransferFilter
 from transferwatch.transfers.models import Person, TransferRequest
 
@@ -39,14 +43,52 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_or_404("transfers.view_transferrequest")
-def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def transfer_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResponse:
     transfer = get_transfer_for_user(request, pk)
-    can_open_person = request.user.has_perm("transfers.view_person")
-    return render(
-        request,
-        "transfers/detail.html",
-        {"transfer": transfer, "can_open_person": can_open_person},
-    )
+    context = {
+        "transfer": transfer,
+        "can_open_person": request.user.has_perm("transfers.view_person"),
+        "classification": transfer.classifications.first(),
+        "steps": transfer.review_steps.select_related("actor"),
+        "actions": [
+            (name, move.label, move.needs_text)
+            for name, move in review.MOVES.items()
+            if review.may(request.user, transfer, name) is None
+        ],
+        "pd_factors": review.PD_FACTORS,
+        "refusal": refusal,
+    }
+    return render(request, "transfers/detail.html", context, status=403 if refusal else 200)
+
+
+@require_POST
+@permission_or_404("transfers.view_transferrequest")
+def transfer_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Take a review action; a refusal is shown on the request's page and changes nothing."""
+    transfer = get_transfer_for_user(request, pk)
+    factors = [f for f in request.POST.getlist("factors") if f in dict(review.PD_FACTORS)]
+    try:
+        review.act(
+            transfer,
+            action,
+            request.user,
+            request.POST.get("text", ""),
+            {"factors": factors} if factors else None,
+        )
+    except review.ReviewRefused as exc:
+        return transfer_detail(request, pk, refusal=str(exc))
+    messages.success(request, f"{review.MOVES[action].label}: done.")
+    return redirect("transfer_detail", pk=pk)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """The requests awaiting the user's review, overdue first."""
+    if not (request.user.has_perm(review.REVIEW) or request.user.has_perm(review.ADVISE)):
+        raise Http404
+    queue = review.queue_for(request.user).select_related("aor", "agency")
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    return render(request, "transfers/queue.html", {"page": page, "today": timezone.localdate()})
 
 
 def _person_page(request: HttpRequest, person: Person, revealed: bool) -> HttpResponse:

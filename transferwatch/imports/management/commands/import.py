@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from transferwatch.imports.models import Import
-from transferwatch.imports.services import ImportInputError
+from transferwatch.imports.services import ImportInputError, classify_imported
 
 SHOW_ERRORS = 20
 
@@ -56,7 +56,14 @@ class Command(BaseCommand):
                 imp = self.run(options, path, progress)
             except ImportInputError as exc:
                 raise CommandError(str(exc), returncode=2) from None
+            counts = classify_imported(imp, progress)
         self.report(imp)
+        if counts:
+            self.stdout.write(
+                f"classified {counts['classified']:,} requests under the policy in force on their "
+                f"date: {counts['queued']:,} sent for review; "
+                f"{counts['no_policy']:,} dated before any policy in force"
+            )
 
     def run(self, options: dict[str, Any], path: Path, progress: Any) -> Import:
         kind = options["kind"]

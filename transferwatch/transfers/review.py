@@ -1,0 +1,389 @@
+"""The review of every transfer request against the enforcement priorities (plan part P2).
+
+Each request entering the system is classified under the policy in force on its date
+(`classify_request`). A request consistent with the priorities is closed; an inconsistent one
+goes to the review queue of its area's field reviewers with a due date. Every move below is one
+function: it checks the state and the actor's role and area, changes the request inside a locked
+transaction, and writes a review step and an audit event. A refused move changes nothing and is
+itself recorded as an audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from transferwatch import policy
+from transferwatch.audit.services import record
+from transferwatch.transfers.models import Classification, ReviewStep, TransferRequest
+
+REVIEW = "transfers.review_transferrequest"
+ADVISE = "transfers.advise_transferrequest"
+
+# Prosecutorial-discretion factors of the 20 Nov 2014 memo (DOMAIN.md section 2): recorded, never
+# computed away.
+PD_FACTORS = [
+    ("extenuating_circumstances", "Extenuating circumstances of the offense"),
+    ("time_since_offense", "Time since the offense"),
+    ("length_of_time_in_us", "Length of time in the United States"),
+    ("military_service", "Military service"),
+    ("family_community_ties", "Family or community ties"),
+    ("victim_witness_plaintiff", "Victim, witness or plaintiff"),
+    (
+        "humanitarian",
+        "Humanitarian factors (poor health, age, pregnancy, young child, ill relative)",
+    ),
+]
+
+FACT_FLAGS = (
+    "national_security",
+    "border_apprehension",
+    "gang_participation",
+    "unlawful_entry",
+    "continuous_presence_since",
+    "visa_abuse",
+    "final_order_date",
+)
+
+
+class ReviewRefused(Exception):
+    """The move is not allowed: wrong state, wrong role, another area, or a missing reason."""
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    needs_text: bool = True
+    label: str = ""
+
+
+MOVES: dict[str, Move] = {
+    "concur": Move(("in_review",), "decided", REVIEW, False, "Concur with the request"),
+    "return": Move(("in_review",), "returned", REVIEW, True, "Return for correction"),
+    "correct": Move(("returned",), "classified", REVIEW, True, "Record the correction"),
+    "exception": Move(("in_review",), "decided", REVIEW, True, "Record an exception"),
+    "federal_interest": Move(
+        ("in_review",), "decided", REVIEW, True, "Record an important federal interest"
+    ),
+    "refer_opla": Move(("in_review",), "opla_review", REVIEW, True, "Refer to OPLA"),
+    "opla_advice": Move(("opla_review",), "in_review", ADVISE, True, "Record OPLA's advice"),
+    "discretion": Move(("in_review",), "decided", REVIEW, True, "Exercise discretion"),
+    "close": Move(("decided",), "closed", REVIEW, False, "Close"),
+    "reopen": Move(("closed",), "reopened", REVIEW, True, "Reopen"),
+}
+DECISION_OF = {
+    "concur": "concur",
+    "exception": "exception",
+    "federal_interest": "federal_interest",
+    "discretion": "discretion",
+}
+
+
+def case_for(transfer: TransferRequest) -> dict[str, Any]:
+    """The request's facts in the priority engine's case format (CONTRACTS.md section 1)."""
+    facts = dict(transfer.details.get("facts", {}))
+    case: dict[str, Any] = {
+        "id": str(transfer.pk),
+        "as_of": transfer.request_date.isoformat(),
+        "probable_cause": list(transfer.probable_cause),
+        **{k: facts[k] for k in FACT_FLAGS if k in facts},
+    }
+    person = transfer.person
+    if person is None:
+        return {**case, "convictions": [], "pending_charges": []}
+    if person.birth_date:
+        case["birth_date"] = person.birth_date.isoformat()
+    case["convictions"] = [
+        {
+            "date": c.date.isoformat(),
+            "incident": c.incident or f"conviction-{c.pk}",
+            "severity": c.severity,
+            "categories": list(c.categories),
+            "sentence_days": c.sentence_days,
+            "suspended": c.suspended,
+        }
+        for c in person.convictions.all()
+    ]
+    case["pending_charges"] = [
+        {"date": c.date.isoformat(), "severity": c.severity, "categories": list(c.categories)}
+        for c in person.charges.all()
+        if c.status == "pending"
+    ]
+    return case
+
+
+def inconsistencies(transfer: TransferRequest, result: policy.Result) -> list[str]:
+    """Why a request is out of line with the priorities; empty when it is consistent.
+
+    The PEP transfer rules apply to requests judged under pep-2014; under another policy the
+    classification is recorded for the record and analysis, and nothing is queued.
+    """
+    if result.policy != "pep-2014":
+        return []
+    found = []
+    federal_interest = transfer.decision == "federal_interest"
+    if transfer.request_type == "detainer":
+        if not result.pep_transfer_eligible:
+            found.append("a detainer for a person not eligible for a PEP transfer")
+        if not transfer.probable_cause:
+            found.append("a detainer without a probable-cause basis")
+    elif transfer.request_type not in result.allowed_requests and result.pep_transfer_eligible:
+        found.append(f"a {transfer.request_type} request the policy does not allow")
+    if result.tier is None and not federal_interest:
+        found.append("a non-priority person, with no federal-interest finding recorded")
+    elif not result.pep_transfer_eligible and not federal_interest:
+        found.append("a person whose priority does not justify a PEP transfer")
+    has_convictions = any(r.convictions for r in result.reasons)
+    if (
+        not has_convictions
+        and transfer.person
+        and transfer.person.charges.filter(status="pending").exists()
+    ):
+        found.append("a request based only on pending charges")
+    return found
+
+
+def _step(
+    transfer: TransferRequest,
+    action: str,
+    target: str,
+    actor: Any,
+    text: str = "",
+    data: dict[str, Any] | None = None,
+    audit: bool = True,
+) -> None:
+    source = transfer.review_status
+    transfer.review_status = target
+    ReviewStep.objects.create(
+        transfer_request=transfer,
+        action=action,
+        from_status=source,
+        to_status=target,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=actor.get_username() if getattr(actor, "is_authenticated", False) else "system",
+        text=text,
+        data=data or {},
+    )
+    if audit:
+        record(
+            f"transfers.review.{action}",
+            transfer,
+            actor=actor,
+            changes={"status": {"from": source, "to": target}, **({"data": data} if data else {})},
+        )
+
+
+def _classify(
+    transfer: TransferRequest, actor: Any, policy_id: str | None = None, audit: bool = True
+) -> Classification:
+    """Judge the request's current facts; the new classification says what changed."""
+    chosen = policy.get_policy(policy_id) if policy_id else policy.policy_for(transfer.request_date)
+    case = policy.parse_case(
+        case_for(transfer), today=max(transfer.request_date, timezone.localdate())
+    )
+    result = policy.classify(case, chosen, explain=True)
+    data = policy.result_to_json(result)
+    previous = transfer.classifications.first()
+    changes: dict[str, Any] = {}
+    if previous is not None:
+        if previous.tier != result.tier:
+            changes["tier"] = {"from": previous.tier, "to": result.tier}
+        added = [p for p in result.priorities if p not in previous.priorities]
+        removed = [p for p in previous.priorities if p not in result.priorities]
+        if added or removed:
+            changes["priorities"] = {"added": added, "removed": removed}
+        if previous.pep_transfer_eligible != result.pep_transfer_eligible:
+            changes["pep_transfer_eligible"] = {
+                "from": previous.pep_transfer_eligible,
+                "to": result.pep_transfer_eligible,
+            }
+    classification = Classification.objects.create(
+        transfer_request=transfer,
+        policy=result.policy,
+        tier=result.tier,
+        priorities=list(result.priorities),
+        pep_transfer_eligible=result.pep_transfer_eligible,
+        pep_basis=list(result.pep_basis),
+        allowed_requests=list(result.allowed_requests),
+        reasons=data["reasons"],
+        not_met=data.get("not_met", []),
+        changes=changes,
+    )
+    transfer.inconsistencies = inconsistencies(transfer, result)
+    _step(
+        transfer,
+        "classified",
+        "classified",
+        actor,
+        data={"policy": result.policy, **changes},
+        audit=audit,
+    )
+    if transfer.inconsistencies:
+        days = getattr(settings, "TRANSFER_REVIEW_DAYS", 14)
+        transfer.review_due = timezone.localdate() + timedelta(days=days)
+        _step(
+            transfer,
+            "queued",
+            "in_review",
+            actor,
+            data={"why": transfer.inconsistencies},
+            audit=audit,
+        )
+    else:
+        transfer.review_due = None
+        _step(transfer, "consistent", "closed", actor, audit=audit)
+    transfer.save(update_fields=["review_status", "review_due", "inconsistencies"])
+    return classification
+
+
+def classify_request(
+    transfer: TransferRequest, actor: Any = None, policy_id: str | None = None
+) -> Classification:
+    """Classify a request that has just entered the system (or been corrected or reopened)."""
+    with transaction.atomic():
+        transfer = TransferRequest.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.review_status not in ("received", "reopened"):
+            raise ReviewRefused(
+                f"request {transfer.pk} is {transfer.review_status}, not awaiting classification"
+            )
+        return _classify(transfer, actor, policy_id)
+
+
+def classify_pending(
+    requests: Any, actor: Any = None, progress: Any = None, chunk: int = 500
+) -> dict[str, int]:
+    """Classify every request of `requests` still awaiting it (e.g. a fresh import).
+
+    One transaction and one audit event per chunk, so that a release of thousands of requests is
+    classified in seconds; each request still gets its classification and review steps.
+    """
+    ids = list(
+        requests.filter(review_status="received").order_by("pk").values_list("pk", flat=True)
+    )
+    counts = {"classified": 0, "queued": 0, "no_policy": 0}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        with transaction.atomic():
+            batch = (
+                TransferRequest.objects.select_for_update()
+                .filter(pk__in=part, review_status="received")
+                .select_related("person")
+                .prefetch_related("person__convictions", "person__charges", "classifications")
+            )
+            for transfer in batch:
+                try:
+                    _classify(transfer, actor, audit=False)
+                except policy.PolicyNotFound:
+                    counts["no_policy"] += 1
+                    continue
+                counts["classified"] += 1
+                counts["queued"] += transfer.review_status == "in_review"
+            record(
+                "transfers.review.classified_batch",
+                object_type="transfers.transferrequest",
+                object_id=f"{part[0]}-{part[-1]}",
+                actor=actor,
+                changes={"requests": len(part)},
+            )
+        if progress is not None:
+            progress(start + len(part), len(ids))
+    return counts
+
+
+def may(user: Any, transfer: TransferRequest, action: str) -> str | None:
+    """None when `user` may take `action` on the request now; otherwise why not."""
+    move = MOVES[action]
+    if not user.has_perm(move.permission):
+        return "your role may not take this action"
+    if not TransferRequest.objects.visible_to(user).filter(pk=transfer.pk).exists():
+        return "the request is outside your areas"
+    if transfer.review_status not in move.sources:
+        return f"the request is {transfer.get_review_status_display().lower()}"
+    if action == "federal_interest" and "ice_fod" not in user.authorities:
+        return "only an ICE Field Office Director may find an important federal interest"
+    if action == "exception":
+        current = transfer.classifications.first()
+        tier = current.tier if current else None
+        approvers = (
+            set(policy.get_policy(current.policy).exception_approvers(tier)) if current else set()
+        )
+        if tier is None:
+            return "a non-priority person needs a federal-interest finding, not an exception"
+        if not approvers & user.authorities:
+            names = ", ".join(sorted(approvers))
+            return f"a Priority {tier} exception may be granted only by: {names}"
+    return None
+
+
+def act(
+    transfer: TransferRequest,
+    action: str,
+    user: Any,
+    text: str = "",
+    data: dict[str, Any] | None = None,
+) -> TransferRequest:
+    """Take a review action; ReviewRefused (recorded, nothing changed) when it is not allowed."""
+    if action not in MOVES:
+        raise ReviewRefused(f"{action!r} is not a review action")
+    move = MOVES[action]
+    with transaction.atomic():
+        locked = TransferRequest.objects.select_for_update().get(pk=transfer.pk)
+        why = may(user, locked, action)
+        if why is None and move.needs_text and not text.strip():
+            why = "a reason is required"
+        if why is None and action == "discretion" and not (data or {}).get("factors"):
+            why = "name at least one discretion factor"
+        if why is None:
+            _apply(locked, action, move, user, text.strip(), data or {})
+    if why is None:
+        transfer.refresh_from_db()
+        return transfer
+    with transaction.atomic():
+        record(
+            "transfers.review.refused",
+            locked,
+            actor=user,
+            changes={"action": action, "reason": why},
+        )
+    raise ReviewRefused(why)
+
+
+def _apply(
+    transfer: TransferRequest, action: str, move: Move, user: Any, text: str, data: dict[str, Any]
+) -> None:
+    if action in DECISION_OF:
+        transfer.decision = DECISION_OF[action]
+    if action == "reopen":
+        transfer.decision = ""
+    _step(transfer, action, move.target, user, text=text, data=data)
+    transfer.save(update_fields=["review_status", "decision"])
+    if action in ("reopen", "correct"):
+        if action == "correct":
+            transfer.review_status = "reopened"  # corrected facts are judged afresh
+        _classify(transfer, user)
+
+
+def queue_for(user: Any) -> Any:
+    """The requests awaiting this user's review, overdue first."""
+    requests = TransferRequest.objects.visible_to(user)
+    if user.has_perm(REVIEW):
+        statuses = ["in_review", "decided"]
+    elif user.has_perm(ADVISE):
+        statuses = ["opla_review"]
+    else:
+        return requests.none()
+    return requests.filter(review_status__in=statuses).order_by("review_due", "request_date", "pk")
+
+
+def overdue(day: date | None = None) -> Any:
+    today = day or timezone.localdate()
+    return TransferRequest.objects.filter(
+        review_status__in=["in_review", "opla_review", "returned"], review_due__lt=today
+    )
