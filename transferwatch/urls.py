@@ -1,9 +1,12 @@
 from django.urls import include, path
 
+from transferwatch.api.views import api
+
 urlpatterns = [
     path("", include("transferwatch.accounts.urls")),
     path("agencies/", include("transferwatch.agencies.urls")),
     path("transfers/", include("transferwatch.transfers.urls")),
     path("audit/", include("transferwatch.audit.urls")),
     path("imports/", include("transferwatch.imports.urls")),
+    path("api/", api.urls),
 ]

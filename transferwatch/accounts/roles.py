@@ -48,14 +48,17 @@ ROLES: dict[str, Role] = {
             "ice_field_reviewer",
             "ICE ERO field reviewer",
             "transfer-request review and PD decisions for your areas of responsibility",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + ("transfers.review_transferrequest",),
+            VIEW_AGENCIES
+            + VIEW_TRANSFERS
+            + VIEW_PEOPLE
+            + ("transfers.review_transferrequest", "transfers.add_transferrequest"),
             area_scoped=True,
         ),
         Role(
             "ice_hq_reviewer",
             "ICE HQ reviewer",
             "HQ-level PD review and the national view of transfers",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + ("transfers.add_transferrequest",),
         ),
         Role(
             "opla_attorney",

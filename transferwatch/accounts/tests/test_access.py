@@ -38,6 +38,7 @@ PAGES = {
     "person_detail": PEOPLE_READERS,
     "audit_log": {"auditor"},
     "import_list": AGENCY_EDITORS,
+    "review_queue": {"field_phi", "opla"},
 }
 
 

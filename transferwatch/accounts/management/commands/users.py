@@ -55,14 +55,30 @@ class Command(BaseCommand):
             help="remove a user's authenticator so they enrol a new one at next sign-in",
         )
         reset.add_argument("username")
+        token = sub.add_parser("token", help="issue an API token acting for a user (shown once)")
+        token.add_argument("username")
+        token.add_argument("--name", required=True, help="which system will use it")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
             self.list_users()
+        elif options["action"] == "token":
+            self.issue_token(options["username"], options["name"])
         elif options["action"] == "reset-2fa":
             self.reset_second_factor(options["username"])
         else:
             self.create(options)
+
+    def issue_token(self, username: str, name: str) -> None:
+        from transferwatch.api.models import ApiToken
+
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"no active user {username!r}", returncode=2)
+        with transaction.atomic():
+            issued, token = ApiToken.issue(user, name)
+            record("api.token.issued", issued, changes={"user": username, "name": name})
+        self.stdout.write(f"API token for {username} ({name}); it is shown only now:\n{token}")
 
     def reset_second_factor(self, username: str) -> None:
         user = User.objects.filter(username=username).first()
