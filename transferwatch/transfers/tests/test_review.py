@@ -69,7 +69,9 @@ def test_a_request_consistent_with_the_priorities_is_closed(phi_agency: Any) -> 
     )
     assert transfer.review_status == "closed" and transfer.inconsistencies == []
     reason = classification.reasons[0]
-    assert reason["clause"] == "1(d)" and "felony" in reason["text"] and "2013-02-01" in reason["text"]
+    assert (
+        reason["clause"] == "1(d)" and "felony" in reason["text"] and "2013-02-01" in reason["text"]
+    )
 
 
 @pytest.mark.parametrize(
