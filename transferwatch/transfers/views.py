@@ -49,6 +49,8 @@ def transfer_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpRes
         "transfer": transfer,
         "can_open_person": request.user.has_perm("transfers.view_person"),
         "classification": transfer.classifications.first(),
+        "convictions": transfer.person.convictions.all() if transfer.person else [],
+        "charges": transfer.person.charges.all() if transfer.person else [],
         "steps": transfer.review_steps.select_related("actor"),
         "actions": [
             (name, move.label, move.needs_text)

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         create.add_argument("--area", action="append", default=[], help="AOR code, e.g. PHI")
         create.add_argument("--email", default="")
         create.add_argument(
+            "--title",
+            default="",
+            choices=[code for code, _ in User.TITLES if code],
+            help="official position, for exceptions (e.g. ice_fod for a Field Office Director)",
+        )
+        create.add_argument(
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
         sub.add_parser("list", help="list users with their roles and areas")
@@ -106,7 +112,7 @@ class Command(BaseCommand):
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = getpass.getpass("Password: ")
-        user = User(username=username, email=options["email"])
+        user = User(username=username, email=options["email"], title=options["title"])
         try:
             validate_password(password, user)
         except ValidationError as exc:

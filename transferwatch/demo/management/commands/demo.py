@@ -20,11 +20,16 @@ DEMO_USERS = {
     "investigator": ("crcl_investigator", []),
     "supervisor": ("crcl_supervisor", []),
     "field-phi": ("ice_field_reviewer", ["PHI"]),
+    "fod-phi": ("ice_field_reviewer", ["PHI"]),
     "hq": ("ice_hq_reviewer", []),
     "opla": ("opla_attorney", []),
     "leadership": ("dhs_leadership", []),
     "auditor": ("auditor", []),
 }
+
+
+# The position the priorities name for exceptions: field-phi is an officer, fod-phi the Director.
+TITLES = {"field-phi": "immigration_officer", "fod-phi": "ice_fod"}
 
 
 class Command(BaseCommand):
@@ -45,11 +50,15 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
                 assign(user, role, areas)
+                user.title = TITLES.get(username, "")
+                user.save(update_fields=["title"])
                 record(
                     "accounts.user.created" if created else "accounts.user.password_reset",
                     user,
                     changes={"role": role, "areas": areas},
                 )
             where = f" ({', '.join(areas)})" if areas else ""
+            if username in TITLES:
+                where += f", {dict(User.TITLES)[TITLES[username]]}"
             self.stdout.write(f"  {username:<13} {password}   {ROLES[role].label}{where}")
         self.stdout.write("\nOpen http://127.0.0.1:8000 and sign in as any of them.")
