@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs page from its own static files, not a CDN
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",

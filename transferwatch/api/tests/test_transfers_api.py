@@ -126,3 +126,8 @@ def test_the_openapi_schema_declares_error_responses(db: Any) -> None:
     assert {"201", "401", "404", "409", "422"} <= set(post)
     get = schema["paths"]["/api/transfers/{transfer_id}"]["get"]["responses"]
     assert {"200", "401", "404"} <= set(get)
+
+
+def test_the_docs_page_works_offline(db: Any) -> None:
+    html = Client().get("/api/docs").content.decode()
+    assert "swagger-ui-bundle.js" in html and "cdn.jsdelivr.net" not in html
