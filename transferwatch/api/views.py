@@ -63,7 +63,12 @@ def bad_request(request: HttpRequest, exc: BadRequest) -> Any:
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> Any:
     first = exc.errors[0] if exc.errors else {}
-    field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "payload", "data"))
+    field = ""
+    for part in first.get("loc", ()):
+        if part in ("body", "payload", "data"):
+            continue
+        # The same form as the priority engine's errors: convictions[0].date
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
     detail = f"{field}: {first.get('msg', 'invalid')}" if field else "invalid request body"
     return api.create_response(request, {"detail": detail, "field": field}, status=422)
 

@@ -272,7 +272,7 @@ def classify_pending(
         part = ids[start : start + chunk]
         with transaction.atomic():
             batch = (
-                TransferRequest.objects.select_for_update()
+                TransferRequest.objects.select_for_update(of=("self",))
                 .filter(pk__in=part, review_status="received")
                 .select_related("person")
                 .prefetch_related("person__convictions", "person__charges", "classifications")
@@ -317,7 +317,10 @@ def may(user: Any, transfer: TransferRequest, action: str) -> str | None:
         if tier is None:
             return "a non-priority person needs a federal-interest finding, not an exception"
         if not approvers & user.authorities:
-            names = ", ".join(sorted(approvers))
+            from transferwatch.accounts.models import User
+
+            labels = dict(User.TITLES)
+            names = ", ".join(sorted(labels.get(a, a) for a in approvers))
             return f"a Priority {tier} exception may be granted only by: {names}"
     return None
 

@@ -145,7 +145,7 @@ def test_return_and_correct_reclassifies(queued: Any, officer_phi: Any) -> None:
 def test_only_the_titles_the_policy_names_grant_an_exception(
     queued: Any, officer_phi: Any, fod_phi: Any
 ) -> None:
-    with pytest.raises(review.ReviewRefused, match="may be granted only by"):
+    with pytest.raises(review.ReviewRefused, match="may be granted only by: CBP Director"):
         review.act(queued, "exception", officer_phi, "compelling factors")
     assert events("transfers.review.refused") == 1
     queued.refresh_from_db()
@@ -264,6 +264,7 @@ def test_the_detail_page_offers_the_allowed_actions_and_shows_refusals(
     client = client_for(officer_phi)
     html = client.get(reverse("transfer_detail", args=[queued.pk])).content.decode()
     assert "Concur with the request" in html and "Record an important federal interest" not in html
+    assert f"<title>Transfer request #{queued.pk} · TransferWatch</title>" in html
     assert "Sent for review because" in html
     response = client.post(
         reverse("transfer_act", args=[queued.pk, "federal_interest"]), {"text": "x"}
