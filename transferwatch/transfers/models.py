@@ -308,3 +308,28 @@ class ReviewStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} -> {self.to_status}"
+
+    ACTION_LABELS = {
+        "classified": "Classified",
+        "queued": "Sent for review",
+        "consistent": "Consistent with the priorities: closed",
+        "concur": "Concurred",
+        "return": "Returned for correction",
+        "correct": "Correction recorded",
+        "exception": "Exception granted",
+        "federal_interest": "Important federal interest found",
+        "refer_opla": "Referred to OPLA",
+        "opla_advice": "OPLA's advice recorded",
+        "discretion": "Discretion exercised",
+        "close": "Closed",
+        "reopen": "Reopened",
+    }
+
+    def action_label(self) -> str:
+        return self.ACTION_LABELS.get(self.action, self.action)
+
+    def status_labels(self) -> tuple[str, str]:
+        labels = dict(TransferRequest.REVIEW_STATUSES)
+        return labels.get(self.from_status, self.from_status), labels.get(
+            self.to_status, self.to_status
+        )

@@ -59,6 +59,9 @@ def transfer_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpRes
         ],
         "pd_factors": review.PD_FACTORS,
         "refusal": refusal,
+        # A refused form keeps what was typed.
+        "posted_action": request.resolver_match.kwargs.get("action", "") if refusal else "",
+        "posted_text": request.POST.get("text", "") if refusal else "",
     }
     return render(request, "transfers/detail.html", context, status=403 if refusal else 200)
 

@@ -270,6 +270,10 @@ def test_the_detail_page_offers_the_allowed_actions_and_shows_refusals(
         reverse("transfer_act", args=[queued.pk, "federal_interest"]), {"text": "x"}
     )
     assert response.status_code == 403 and "Field Office Director" in response.content.decode()
+    response = client.post(
+        reverse("transfer_act", args=[queued.pk, "discretion"]), {"text": "long residence"}
+    )
+    assert response.status_code == 403 and ">long residence</textarea>" in response.content.decode()
     response = client.post(reverse("transfer_act", args=[queued.pk, "concur"]))
     assert response.status_code == 302
     assert client_for(analyst).get(reverse("review_queue")).status_code == 404
