@@ -1,0 +1,496 @@
+"""The five monitoring indicators of CONTRACTS.md section 3, for every agency of a run.
+
+Each indicator gives one number per agency (`y`) with its sampling standard error (`se`). Real
+agencies differ for reasons that are not misuse, so an agency is not tested against the pooled
+average with binomial noise alone: a normal random-effects model (DerSimonian-Laird, with one
+trimming step) is fitted across all assessable agencies, and the agency's z-score is
+``(y - mu) / sqrt(se^2 + tau^2)`` - a funnel plot with over-dispersed limits. p-values are
+one-sided (the direction of concern) and q-values come from Benjamini-Hochberg over every
+agency and indicator of the run.
+
+References
+----------
+Ayres, I. (2002). "Outcome tests of racial disparities in police practices." Justice Research and
+Policy 4(1), 131-142 (the outcome test behind `dismissal_disparity`).
+Angrist, J. D. and Pischke, J.-S. (2009). Mostly Harmless Econometrics, ch. 5 (difference in
+differences, `minor_offense_shift`).
+Gardner, T. and Kohli, A. (2009). "The C.A.P. Effect", Warren Institute (the pattern sought).
+DerSimonian, R. and Laird, N. (1986); Spiegelhalter, D. J. (2005) - see `fdr.dersimonian_laird`.
+Efron, B. and Morris, C. (1975). "Data analysis using Stein's estimator and its
+generalizations." JASA 70, 311-319 (empirical Bayes: judging a unit against the spread of units).
+Benjamini, Y. and Hochberg, Y. (1995) - see `fdr.bh_qvalues`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from transferwatch.analytics.aggregate import AgencyInfo, Counts
+from transferwatch.analytics.fdr import bh_qvalues, excess_z, robust_random_effects
+
+FloatArray = npt.NDArray[np.float64]
+NAMES = (
+    "minor_offense_shift",
+    "non_priority_transfers",
+    "dismissal_disparity",
+    "population_benchmark",
+    "lep_minor_offense",
+)
+GROUPS = {
+    "minor_offense_shift": "hispanic",
+    "non_priority_transfers": "all",
+    "dismissal_disparity": "hispanic",
+    "population_benchmark": "hispanic",
+    "lep_minor_offense": "lep",
+}
+MIN_RECORDS = 30  # per compared cell; fewer gives "too few records to assess"
+MIN_PEERS = 3
+Q_SIGNIFICANT = 0.05
+Q_WATCH = 0.25
+Z95 = 1.959963984540054
+WEAK = frozenset({"population_benchmark"})  # reported, never enough alone to flag
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator for one agency (`estimate` None when it cannot be assessed)."""
+
+    name: str
+    group: str
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    q_value: float | None
+    n: int
+    flagged: bool
+    explanation: str
+
+
+@dataclass
+class _Raw:
+    """An indicator across agencies before testing."""
+
+    y: FloatArray
+    se: FloatArray
+    n: npt.NDArray[np.int64]
+    ok: npt.NDArray[np.bool_]
+    why: list[str]  # reason when not ok
+    says: list[str]  # plain-language description when ok
+    stratum: npt.NDArray[np.int64]  # estimates of different kinds get separate spreads
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def log_odds_ratio(x1: npt.ArrayLike, n1: npt.ArrayLike, x0: npt.ArrayLike, n0: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """Log odds ratio of `x1` of `n1` against `x0` of `n0`, and its standard error.
+
+    Uses the Haldane-Anscombe correction (0.5 added to every cell) and Woolf's standard error
+    ``sqrt(1/a + 1/b + 1/c + 1/d)``.
+
+    References
+    ----------
+    Woolf, B. (1955). "On estimating the relation between blood group and disease." Annals of
+    Human Genetics 19, 251-253. Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s. 3.1.
+    """
+    a = np.asarray(x1, dtype=np.float64) + 0.5
+    b = np.asarray(n1, dtype=np.float64) - a + 1.0
+    c = np.asarray(x0, dtype=np.float64) + 0.5
+    d = np.asarray(n0, dtype=np.float64) - c + 1.0
+    return np.log(a / b) - np.log(c / d), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+
+
+def did_proportions(
+    own: tuple[float, float, float, float], peers: tuple[float, float, float, float]
+) -> tuple[float, float]:
+    """Difference in differences of two proportions, and its standard error.
+
+    Parameters
+    ----------
+    own : (events before, total before, events after, total after) at the agency.
+    peers : the same at its peers over the same calendar quarters.
+
+    Returns
+    -------
+    (estimate, se)
+        ``(p_after - p_before) - (q_after - q_before)`` and the square root of the sum of the
+        four binomial variances ``p (1 - p) / n`` (independent samples).
+
+    References
+    ----------
+    Angrist, J. D. and Pischke, J.-S. (2009). Mostly Harmless Econometrics, ch. 5.2.
+    """
+    props = [own[1] and own[0] / own[1], own[3] and own[2] / own[3]]
+    props += [peers[1] and peers[0] / peers[1], peers[3] and peers[2] / peers[3]]
+    totals = [own[1], own[3], peers[1], peers[3]]
+    if min(totals) <= 0:
+        raise ValueError("every total must be positive")
+    estimate = (props[1] - props[0]) - (props[3] - props[2])
+    var = sum(p * (1 - p) / n for p, n in zip(props, totals, strict=True))
+    return float(estimate), float(np.sqrt(var))
+
+
+class _Table:
+    """Per-agency sums over the counts table."""
+
+    def __init__(self, counts: Counts, oris: Sequence[str]) -> None:
+        index = {o: i for i, o in enumerate(oris)}
+        self.a = np.array([index[o] for o in counts.ori], dtype=np.int64)
+        self.k = len(oris)
+        self.c = counts
+        quarters = np.unique(counts.quarter)
+        self.quarters = quarters
+        self.qi = np.searchsorted(quarters, counts.quarter)
+
+    def sum(self, column: str, mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+        v = self.c.values[column].astype(np.float64)
+        if mask is None:
+            return np.bincount(self.a, weights=v, minlength=self.k).astype(np.float64)
+        return np.bincount(self.a[mask], weights=v[mask], minlength=self.k).astype(np.float64)
+
+    def by_quarter(self, column: str, mask: npt.NDArray[np.bool_]) -> FloatArray:
+        """Agency x quarter matrix of sums."""
+        out = np.zeros((self.k, len(self.quarters)))
+        np.add.at(out, (self.a[mask], self.qi[mask]), self.c.values[column][mask])
+        return out
+
+
+def peer_groups(agencies: Sequence[AgencyInfo], bookings: FloatArray, years: float) -> list[str]:
+    """Each agency's peer group: its `peer_group`, else state x size band, else state, else all.
+
+    Size bands are bookings a year in the data: under 1,000; 1,000 to 5,000; 5,000 and more. A
+    group needs `MIN_PEERS` other agencies with bookings, or the next broader one is used.
+    """
+    band = np.where(bookings / years < 1000, "small", np.where(bookings / years < 5000, "medium", "large"))  # fmt: skip
+    candidates = [
+        [
+            f"peer:{a.peer_group}" if a.peer_group else "",
+            f"{a.state}-{band[i]}",
+            f"{a.state}",
+            "all",
+        ]
+        for i, a in enumerate(agencies)
+    ]
+    sizes: dict[str, int] = {}
+    for i, keys in enumerate(candidates):
+        if bookings[i] > 0:
+            for key in keys:
+                sizes[key] = sizes.get(key, 0) + 1
+    chosen = []
+    for i, keys in enumerate(candidates):
+        own = 1 if bookings[i] > 0 else 0
+        chosen.append(next((k for k in keys if k and sizes.get(k, 0) - own >= MIN_PEERS), "all"))
+    return chosen
+
+
+def _peer_sum(values: FloatArray, groups: Sequence[str]) -> FloatArray:
+    """For each agency, the sum of `values` (rows: agencies) over its peers, itself excluded."""
+    keys = sorted(set(groups))
+    gi = np.array([keys.index(g) for g in groups])
+    total = np.zeros((len(keys), *values.shape[1:]))
+    np.add.at(total, gi, values)
+    return np.asarray(total[gi] - values, dtype=np.float64)
+
+
+def _quarter(d: date) -> int:
+    return d.year * 10 + (d.month - 1) // 3 + 1
+
+
+def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Sequence[str], period: tuple[date, date]) -> _Raw:  # fmt: skip
+    """Difference in differences of the share of Hispanic arrests that are for minor offences.
+
+    ``y = (p_after - p_before) - (peers_after - peers_before)``, where the agency is split at its
+    activation date and its peers at the same calendar quarter (the quarter holding the
+    activation date is left out for peers).
+    """
+    hisp = t.c.eth == "H"
+    n_post = t.sum("bookings", hisp & t.c.post)
+    x_post = t.sum("minor", hisp & t.c.post)
+    n_pre = t.sum("bookings", hisp & ~t.c.post)
+    x_pre = t.sum("minor", hisp & ~t.c.post)
+    qn = _peer_sum(t.by_quarter("bookings", hisp), groups)
+    qx = _peer_sum(t.by_quarter("minor", hisp), groups)
+    raw = _empty(t.k)
+    for i, ag in enumerate(agencies):
+        act = ag.activation_date
+        if act is None:
+            raw.why[i] = "no activation date: there is no before and after to compare"
+            continue
+        if not period[0] < act <= period[1]:
+            raw.why[i] = f"activation date {act} is not inside the period"
+            continue
+        raw.n[i] = int(n_pre[i] + n_post[i])
+        if min(n_pre[i], n_post[i]) < MIN_RECORDS:
+            raw.why[i] = (
+                f"too few records to assess ({n_pre[i]:.0f} Hispanic arrests before activation, "
+                f"{n_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
+            )
+            continue
+        qa = _quarter(act)
+        before, after = t.quarters < qa, t.quarters > qa
+        pn0, px0 = qn[i, before].sum(), qx[i, before].sum()
+        pn1, px1 = qn[i, after].sum(), qx[i, after].sum()
+        if min(pn0, pn1) < MIN_RECORDS:
+            raw.why[i] = "too few records at peer agencies over the same quarters to compare"
+            continue
+        p0, p1 = x_pre[i] / n_pre[i], x_post[i] / n_post[i]
+        q0, q1 = px0 / pn0, px1 / pn1
+        raw.y[i], raw.se[i] = did_proportions(
+            (x_pre[i], n_pre[i], x_post[i], n_post[i]), (px0, pn0, px1, pn1)
+        )
+        raw.ok[i] = True
+        raw.says[i] = (
+            f"share of Hispanic arrests for minor offences went from {_pct(p0)} to {_pct(p1)} "
+            f"after activation; at peers over the same quarters from {_pct(q0)} to {_pct(q1)}"
+        )
+    return raw
+
+
+def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
+    """Log odds ratio of a request not meeting the transfer rules, agency against its peers.
+
+    Not adjusted for offence mix: standardising by the offence class of the *requests* was
+    tried and absorbed most of a planted effect (misuse shifts requests towards minor offences),
+    so the mix is left to the between-agency variance.
+    """
+    n, x = t.sum("pep_known"), t.sum("not_pep")
+    pn, px = _peer_sum(n, groups), _peer_sum(x, groups)
+    thin = pn < MIN_RECORDS  # too few requests in the peer group: compare with all agencies
+    pn = np.where(thin, n.sum() - n, pn)
+    px = np.where(thin, x.sum() - x, px)
+    raw = _empty(t.k)
+    raw.n[:] = n.astype(np.int64)
+    y, se = log_odds_ratio(x, n, px, pn)
+    for i in range(t.k):
+        if "pep_eligible" not in t.c.present or "transfer_request" not in t.c.present:
+            raw.why[i] = "the bookings have no transfer_request or pep_eligible column"
+        elif n[i] < MIN_RECORDS:
+            raw.why[i] = f"too few records to assess ({n[i]:.0f} reviewed transfer requests; at least {MIN_RECORDS} needed)"  # fmt: skip
+        elif pn[i] < MIN_RECORDS:
+            raw.why[i] = "too few transfer requests at peer agencies to compare"
+        else:
+            raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
+            raw.says[i] = (
+                f"{_pct(x[i] / n[i])} of {n[i]:.0f} transfer requests did not meet the transfer "
+                f"rules; at peers {_pct(px[i] / pn[i])}"
+            )
+    return raw
+
+
+def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], before_after: npt.NDArray[np.bool_] | None = None) -> _Raw:  # fmt: skip
+    """Log odds ratio of `hit` among `total`, group `g1` against `g0` of `column`.
+
+    Agencies marked in `before_after` with at least `MIN_RECORDS` in each group before and
+    after activation are measured by the change of that log odds ratio at activation
+    (difference in differences on the log-odds scale, stratum 1, with its own between-agency
+    spread); the others over the whole period (stratum 0).
+    """
+    key = t.c.eth if column == "eth" else t.c.lep
+    n1, x1 = t.sum(total, key == g1), t.sum(hit, key == g1)
+    n0, x0 = t.sum(total, key == g0), t.sum(hit, key == g0)
+    cells = [
+        (t.sum(total, (key == g) & (t.c.post == p)), t.sum(hit, (key == g) & (t.c.post == p)))
+        for p in (False, True)
+        for g in (g1, g0)
+    ]
+    change = np.zeros(t.k, dtype=bool)
+    if before_after is not None:
+        change = before_after & (np.min([c[0] for c in cells], axis=0) >= MIN_RECORDS)
+    y0, se0 = log_odds_ratio(cells[0][1], cells[0][0], cells[1][1], cells[1][0])
+    y1, se1 = log_odds_ratio(cells[2][1], cells[2][0], cells[3][1], cells[3][0])
+    y, se = log_odds_ratio(x1, n1, x0, n0)
+    raw = _empty(t.k)
+    raw.n[:] = (n1 + n0).astype(np.int64)
+    what, one, other = label
+    for i in range(t.k):
+        if missing:
+            raw.why[i] = missing
+        elif n1[i] + n0[i] == 0:
+            raw.why[i] = f"no {what} recorded with a known {'ethnicity' if column == 'eth' else 'LEP status'}"  # fmt: skip
+        elif min(n1[i], n0[i]) < MIN_RECORDS:
+            raw.why[i] = (
+                f"too few records to assess ({n1[i]:.0f} {what} of {one}, {n0[i]:.0f} of "
+                f"{other}; at least {MIN_RECORDS} each needed)"
+            )
+        elif change[i]:
+            raw.y[i], raw.se[i], raw.ok[i] = y1[i] - y0[i], np.hypot(se0[i], se1[i]), True
+            raw.stratum[i] = 1
+            (a, b), (c, d), (e, f), (g, h) = ((n[i], x[i]) for n, x in cells)
+            raw.says[i] = (
+                f"after activation {_pct(f / e)} {name} for {one} against {_pct(h / g)} for "
+                f"{other}; before, {_pct(b / a)} against {_pct(d / c)} (the estimate is the "
+                "change in the log odds ratio)"
+            )
+        else:
+            raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
+            raw.says[i] = f"{_pct(x1[i] / n1[i])} {name} for {one} against {_pct(x0[i] / n0[i])} for {other}"  # fmt: skip
+    return raw
+
+
+def dismissal_disparity(t: _Table) -> _Raw:
+    """Outcome test: log odds ratio of dismissal among disposed charges, Hispanic vs not."""
+    need = {"disposition", "ethnicity"} - t.c.present
+    missing = f"the bookings have no {' or '.join(sorted(need))} column" if need else ""
+    return _two_groups(t, "of charges dismissed", "eth", "disposed", "dismissed", "H", "N", missing, ("disposed charges", "Hispanic people", "others"))  # fmt: skip
+
+
+def lep_minor_offense(t: _Table, agencies: Sequence[AgencyInfo], period: tuple[date, date]) -> _Raw:  # fmt: skip
+    """Log odds ratio of a minor-offence arrest, people recorded LEP against others.
+
+    For an agency activated inside the period (with enough records before and after), the
+    change of that log odds ratio at activation: screening gives the motive for pretextual
+    arrests, and the agency's stable difference between the groups is taken out.
+    """
+    need = {"lep", "offense_category"} - t.c.present
+    missing = f"the bookings have no {' or '.join(sorted(need))} column" if need else ""
+    activated = np.array(
+        [a.activation_date is not None and period[0] < a.activation_date <= period[1] for a in agencies],
+        dtype=bool,
+    )  # fmt: skip
+    return _two_groups(t, "of arrests for minor offences", "lep", "bookings", "minor", "Y", "N", missing, ("arrests", "people with limited English", "others"), activated)  # fmt: skip
+
+
+def population_benchmark(t: _Table, agencies: Sequence[AgencyInfo]) -> _Raw:
+    """Log of (Hispanic share of arrests / Hispanic share of residents)."""
+    x = t.sum("bookings", t.c.eth == "H")
+    n = x + t.sum("bookings", t.c.eth == "N")
+    raw = _empty(t.k)
+    raw.n[:] = n.astype(np.int64)
+    for i, ag in enumerate(agencies):
+        if "ethnicity" not in t.c.present:
+            raw.why[i] = "the bookings have no ethnicity column"
+        elif not ag.population or ag.pop_hispanic is None or ag.pop_hispanic <= 0:
+            raw.why[i] = "no population or Hispanic residents figure for the agency"
+        elif n[i] < MIN_RECORDS:
+            raw.why[i] = f"too few records to assess ({n[i]:.0f} arrests with a known ethnicity)"
+        else:
+            share = ag.pop_hispanic / ag.population
+            p = (x[i] + 0.5) / (n[i] + 1.0)
+            raw.y[i] = np.log(p / share)
+            raw.se[i] = np.sqrt((1 - p) / (x[i] + 0.5))
+            raw.ok[i] = True
+            raw.says[i] = (
+                f"Hispanic people were {_pct(x[i] / n[i])} of arrests and {_pct(share)} of "
+                "residents (a weak benchmark: residents are not the people police meet)"
+            )
+    return raw
+
+
+def _empty(k: int) -> _Raw:
+    return _Raw(
+        y=np.full(k, np.nan), se=np.full(k, np.nan), n=np.zeros(k, dtype=np.int64),
+        ok=np.zeros(k, dtype=bool), why=[""] * k, says=[""] * k,
+        stratum=np.zeros(k, dtype=np.int64),
+    )  # fmt: skip
+
+
+def compute(
+    counts: Counts, agencies: Sequence[AgencyInfo], period: tuple[date, date]
+) -> tuple[dict[str, list[Indicator]], dict[str, int]]:
+    """Every indicator for every agency, tested and adjusted for false discoveries.
+
+    Parameters
+    ----------
+    counts : the aggregated table (`aggregate.aggregate`).
+    agencies : every agency of the run (those without bookings get "cannot be assessed").
+    period : first and last day of the run.
+
+    Returns
+    -------
+    (indicators by ORI, bookings by ORI)
+    """
+    oris = [a.ori for a in agencies]
+    t = _Table(counts, oris)
+    bookings = t.sum("bookings")
+    years = max(((period[1] - period[0]).days + 1) / 365.25, 0.25)
+    groups = peer_groups(agencies, bookings, years)
+    raws = {
+        "minor_offense_shift": minor_offense_shift(t, agencies, groups, period),
+        "non_priority_transfers": non_priority_transfers(t, groups),
+        "dismissal_disparity": dismissal_disparity(t),
+        "population_benchmark": population_benchmark(t, agencies),
+        "lep_minor_offense": lep_minor_offense(t, agencies, period),
+    }
+    tested: dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = {}
+    for name, raw in raws.items():
+        p = np.full(t.k, np.nan)
+        z = np.full(t.k, np.nan)
+        half = np.full(t.k, np.nan)
+        mu = np.zeros(t.k)
+        for stratum in np.unique(raw.stratum[raw.ok]).tolist():
+            sel = raw.ok & (raw.stratum == stratum)
+            if sel.sum() >= MIN_PEERS:
+                fit = robust_random_effects(raw.y[sel], raw.se[sel])
+                z[sel], p[sel] = excess_z(raw.y[sel], raw.se[sel], fit)
+                half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
+                mu[sel] = fit.mu
+            else:
+                for k in np.flatnonzero(sel).tolist():
+                    raw.why[k] = "too few agencies can be assessed to know the usual spread"
+                raw.ok[sel] = False
+        tested[name] = (p, z, half, mu)
+    stacked = np.concatenate([tested[name][0] for name in NAMES])
+    q_all = bh_qvalues(stacked).reshape(len(NAMES), t.k)
+    out: dict[str, list[Indicator]] = {o: [] for o in oris}
+    for j, name in enumerate(NAMES):
+        raw = raws[name]
+        p, _z, half, mu = tested[name]
+        for i, ori in enumerate(oris):
+            if not raw.ok[i]:
+                out[ori].append(
+                    Indicator(
+                        name,
+                        GROUPS[name],
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        int(raw.n[i]),
+                        False,
+                        raw.why[i],
+                    )
+                )
+                continue
+            q = float(q_all[j, i])
+            flagged = name not in WEAK and q <= Q_SIGNIFICANT
+            verdict = (
+                "well above the usual spread of agencies"
+                if q <= Q_SIGNIFICANT
+                else "within the usual spread of agencies"
+            )
+            out[ori].append(
+                Indicator(
+                    name=name,
+                    group=GROUPS[name],
+                    estimate=round(float(raw.y[i]), 6),
+                    ci_low=round(float(raw.y[i] - half[i]), 6),
+                    ci_high=round(float(raw.y[i] + half[i]), 6),
+                    p_value=float(p[i]),
+                    q_value=q,
+                    n=int(raw.n[i]),
+                    flagged=flagged,
+                    explanation=f"{raw.says[i]}; {verdict} (typical value {mu[i]:+.3f})",
+                )
+            )
+    return out, {o: int(bookings[i]) for i, o in enumerate(oris)}
+
+
+def concern(indicators: Sequence[Indicator]) -> str:
+    """``significant`` when any indicator is flagged; ``watch`` when one is close (q <= 0.25,
+    or the weak population benchmark at q <= 0.05); else ``none``."""
+    if any(i.flagged for i in indicators):
+        return "significant"
+    for ind in indicators:
+        if ind.q_value is not None and ind.q_value <= (
+            Q_SIGNIFICANT if ind.name in WEAK else Q_WATCH
+        ):
+            return "watch"
+    return "none"

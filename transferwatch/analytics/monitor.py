@@ -1,0 +1,106 @@
+"""A monitoring run: bookings and agencies in, the CONTRACTS.md section 3 document out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from transferwatch.analytics.aggregate import (
+    AgencyInfo,
+    MonitorInputError,
+    aggregate,
+    read_agencies,
+    source_sql,
+)
+from transferwatch.analytics.indicators import compute, concern
+
+METHOD_VERSION = "2026.11-re-dl-bh-1"
+
+__all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
+
+
+def _number(x: float | None) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    return x
+
+
+def run(
+    bookings: str | Path | Sequence[Path],
+    agencies: Path | Sequence[AgencyInfo],
+    period_from: date | None = None,
+    period_to: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Compute every indicator for every agency over the period.
+
+    Parameters
+    ----------
+    bookings : a DuckDB table expression (e.g. ``BookingStore.scan_sql()``), or CSV/Parquet path(s).
+    agencies : the agencies table as a file, or as `AgencyInfo` records.
+    period_from, period_to : inclusive; default the first and last booking date in the data.
+    progress : called with (steps done, total steps).
+
+    Returns
+    -------
+    dict
+        The JSON document of CONTRACTS.md section 3.
+
+    Raises
+    ------
+    MonitorInputError
+        Missing columns, unknown agencies, no bookings in the period, a reversed period.
+    """
+    step = progress or (lambda done, total: None)
+    step(0, 3)
+    infos = read_agencies(agencies) if isinstance(agencies, Path) else list(agencies)
+    if not infos:
+        raise MonitorInputError("no agencies")
+    if period_from and period_to and period_from > period_to:
+        raise MonitorInputError(f"the period starts ({period_from}) after it ends ({period_to})")
+    if isinstance(bookings, str):
+        source = bookings
+    elif isinstance(bookings, Path):
+        source = source_sql([bookings])
+    else:
+        source = source_sql(list(bookings))
+    counts, first, last = aggregate(source, infos, period_from, period_to)
+    step(1, 3)
+    by_ori, n_bookings = compute(counts, infos, (first, last))
+    step(2, 3)
+    entries = []
+    for ag in infos:
+        inds = by_ori[ag.ori]
+        level = concern(inds)
+        entries.append(
+            {
+                "ori": ag.ori,
+                "n_bookings": n_bookings[ag.ori],
+                "flagged": level == "significant",
+                "concern": level,
+                "indicators": [
+                    {
+                        "name": i.name,
+                        "group": i.group,
+                        "estimate": _number(i.estimate),
+                        "ci_low": _number(i.ci_low),
+                        "ci_high": _number(i.ci_high),
+                        "p_value": _number(i.p_value),
+                        "q_value": _number(i.q_value),
+                        "n": i.n,
+                        "flagged": i.flagged,
+                        "explanation": i.explanation,
+                    }
+                    for i in inds
+                ],
+            }
+        )
+    step(3, 3)
+    return {
+        "period": {"from": first.isoformat(), "to": last.isoformat()},
+        "method_version": METHOD_VERSION,
+        "agencies": entries,
+    }

@@ -1,0 +1,67 @@
+"""Compute the golden values of test_fdr.py and test_indicators.py with scipy and statsmodels.
+
+Run from the repository root:  .venv/bin/python transferwatch/analytics/tests/golden/make_monitor_golden.py
+It rewrites monitor_golden.json beside this script. Nothing here imports transferwatch: the
+numbers come from the reference libraries (or, for the difference in differences, from the
+textbook formula written out independently).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy import optimize, stats  # type: ignore[import-untyped]
+from statsmodels.stats.contingency_tables import Table2x2  # type: ignore[import-untyped]
+from statsmodels.stats.meta_analysis import combine_effects  # type: ignore[import-untyped]
+from statsmodels.stats.multitest import multipletests  # type: ignore[import-untyped]
+
+P = [0.0001, 0.004, 0.019, 0.03, 0.2, 0.5, 0.51, 0.9, 0.045, 0.0008]
+Y = [0.12, 0.55, 0.31, 0.92, -0.2, 0.05, 0.4, 0.18]
+SE = [0.2, 0.14, 0.22, 0.18, 0.3, 0.1, 0.25, 0.12]
+# (events, total) in group 1 then group 0, for log odds ratios with the 0.5 correction
+PAIRS = [(10, 30, 5, 35), (0, 40, 3, 50), (120, 400, 80, 410), (7, 7, 2, 9)]
+# difference in differences: agency before (x, n), after (x, n); peers before, after
+DID = [(30, 150, 70, 160, 900, 4000, 880, 4100), (12, 80, 14, 90, 500, 2000, 600, 2100)]
+
+
+def main() -> None:
+    out: dict[str, object] = {}
+    out["bh"] = {"p": P, "q": multipletests(P, method="fdr_bh")[1].tolist()}
+    out["bh_scipy"] = stats.false_discovery_control(P, method="bh").tolist()
+    y, se = np.array(Y), np.array(SE)
+    res = combine_effects(y, se**2, method_re="dl")
+    out["dl"] = {"y": Y, "se": SE, "mu": float(res.mean_effect_re), "tau2": float(res.tau2)}
+    z = (y - res.mean_effect_re) / np.sqrt(se**2 + res.tau2)
+    out["dl"]["z"] = z.tolist()  # type: ignore[index]
+    out["dl"]["p"] = stats.norm.sf(z).tolist()  # type: ignore[index]
+    mu = float(np.median(y))
+    target = stats.chi2.ppf(0.5, 1)
+    tau2 = optimize.brentq(
+        lambda t: float(np.median((y - mu) ** 2 / (se**2 + t))) - target, 0.0, 10.0, xtol=1e-14
+    )
+    out["median_re"] = {"mu": mu, "tau2": tau2}
+    lor = []
+    for x1, n1, x0, n0 in PAIRS:
+        t = Table2x2(np.array([[x1 + 0.5, n1 - x1 + 0.5], [x0 + 0.5, n0 - x0 + 0.5]]))
+        lor.append(
+            {"counts": [x1, n1, x0, n0], "log_or": t.log_oddsratio, "se": t.log_oddsratio_se}
+        )
+    out["log_odds_ratio"] = lor
+    did = []
+    for a0x, a0n, a1x, a1n, p0x, p0n, p1x, p1n in DID:
+        props = [a0x / a0n, a1x / a1n, p0x / p0n, p1x / p1n]
+        ns = [a0n, a1n, p0n, p1n]
+        est = (props[1] - props[0]) - (props[3] - props[2])
+        var = sum(p * (1 - p) / n for p, n in zip(props, ns, strict=True))
+        did.append(
+            {"counts": [a0x, a0n, a1x, a1n, p0x, p0n, p1x, p1n], "estimate": est, "se": var**0.5}
+        )
+    out["did"] = did
+    path = Path(__file__).with_name("monitor_golden.json")
+    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
