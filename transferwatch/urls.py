@@ -8,5 +8,6 @@ urlpatterns = [
     path("transfers/", include("transferwatch.transfers.urls")),
     path("audit/", include("transferwatch.audit.urls")),
     path("imports/", include("transferwatch.imports.urls")),
+    path("monitoring/", include("transferwatch.monitoring.urls")),
     path("api/", api.urls),
 ]

@@ -22,6 +22,12 @@ EDIT_AGENCIES = ("agencies.add_agency", "agencies.change_agency")
 VIEW_TRANSFERS = ("transfers.view_transferrequest",)
 VIEW_PEOPLE = ("transfers.view_person", "transfers.reveal_person")
 IMPORT_DATA = ("imports.view_import", "imports.add_import")
+VIEW_MONITORING = ("monitoring.view_monitoringrun", "monitoring.view_monitoringflag")
+RUN_MONITORING = (
+    *VIEW_MONITORING,
+    "monitoring.add_monitoringrun",
+    "monitoring.change_monitoringflag",  # triage flags
+)
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -30,19 +36,24 @@ ROLES: dict[str, Role] = {
             "crcl_analyst",
             "CRCL analyst",
             "monitoring runs, agency profiles, flags, quarterly packet, data imports",
-            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + IMPORT_DATA,
+            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + IMPORT_DATA + RUN_MONITORING,
         ),
         Role(
             "crcl_investigator",
             "CRCL investigator",
             "allegations, inquiries, evidence, findings, PD requests",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE,
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + VIEW_MONITORING,
         ),
         Role(
             "crcl_supervisor",
             "CRCL supervisor",
             "approvals, notifications to leadership, DOJ and state AG referrals",
-            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + IMPORT_DATA,
+            VIEW_AGENCIES
+            + EDIT_AGENCIES
+            + VIEW_TRANSFERS
+            + VIEW_PEOPLE
+            + IMPORT_DATA
+            + RUN_MONITORING,
         ),
         Role(
             "ice_field_reviewer",
@@ -58,7 +69,11 @@ ROLES: dict[str, Role] = {
             "ice_hq_reviewer",
             "ICE HQ reviewer",
             "HQ-level PD review and the national view of transfers",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + ("transfers.add_transferrequest",),
+            VIEW_AGENCIES
+            + VIEW_TRANSFERS
+            + VIEW_PEOPLE
+            + VIEW_MONITORING
+            + ("transfers.add_transferrequest",),
         ),
         Role(
             "opla_attorney",
@@ -70,7 +85,7 @@ ROLES: dict[str, Role] = {
             "dhs_leadership",
             "DHS leadership",
             "notifications and quarterly packets (read only)",
-            VIEW_AGENCIES,
+            VIEW_AGENCIES + VIEW_MONITORING,
         ),
         Role(
             "auditor",

@@ -13,6 +13,7 @@ from transferwatch.agencies.models import POPULATION_GROUPS, Agency
 from transferwatch.analytics.warehouse import bookings_by_quarter
 from transferwatch.audit.services import diff, record
 from transferwatch.imports.warehouse import store
+from transferwatch.monitoring.services import agency_section
 from transferwatch.transfers.models import TransferRequest
 
 
@@ -51,6 +52,8 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
         "recent": transfers.select_related("aor", "facility")[:10],
         "bookings": bookings_by_quarter(store(), agency.ori),
     }
+    if request.user.has_perm("monitoring.view_monitoringrun"):
+        context["monitoring"] = agency_section(agency)
     return render(request, "agencies/detail.html", context)
 
 

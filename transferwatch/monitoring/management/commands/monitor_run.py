@@ -1,0 +1,51 @@
+"""`transferwatch monitor_run`: a monitoring run over the imported data, recorded in the database."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from transferwatch.analytics.aggregate import MonitorInputError
+from transferwatch.monitoring import services
+
+
+def _date(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(
+            f"--{option}: {value!r} is not a date (YYYY-MM-DD)", returncode=2
+        ) from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the monitoring engine over the imported warehouse and agencies, store the results "
+        "and raise flags for agencies newly at significant concern. Exit 2 on bad input, 1 on "
+        "failure."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="period_from", help="first day (YYYY-MM-DD)")
+        parser.add_argument("--to", dest="period_to", help="last day (YYYY-MM-DD)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        period_from = _date("from", options["period_from"])
+        period_to = _date("to", options["period_to"])
+        try:
+            run = services.queue(None, period_from, period_to)
+        except MonitorInputError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        try:
+            run = services.execute(run)
+        except Exception as exc:
+            raise CommandError(f"run {run.pk} failed: {exc}", returncode=1) from exc
+        if run.status == "failed":
+            # The engine refused the input (no agencies, no bookings in the period, ...).
+            raise CommandError(f"run {run.pk} failed: {run.message}", returncode=2)
+        flags = run.flags.count()
+        self.stdout.write(f"run {run.pk}: {run.message}; {flags} new flag{'s' * (flags != 1)}")

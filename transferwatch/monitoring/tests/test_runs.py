@@ -1,0 +1,170 @@
+"""Monitoring runs: started from the web or the command line, stored, flags raised and triaged."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from transferwatch.agencies.models import Agency
+from transferwatch.analytics.monitor import METHOD_VERSION
+from transferwatch.analytics.synth import Summary
+from transferwatch.audit.models import Event
+from transferwatch.audit.services import verify_chain
+from transferwatch.conftest import client_for
+from transferwatch.monitoring import services
+from transferwatch.monitoring.models import (
+    AgencyResult,
+    IndicatorResult,
+    MonitoringFlag,
+    MonitoringRun,
+)
+from transferwatch.monitoring.tests.conftest import IMMEDIATE, significant_ori
+
+
+def _actions() -> list[str]:
+    return list(Event.objects.filter(action__startswith="monitoring.").order_by("seq").values_list("action", flat=True))  # fmt: skip
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_it_runs_from_the_web_and_stores_the_results(
+    warehouse: Summary, analyst: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/monitoring/", {"period_from": "", "period_to": ""})
+    run = MonitoringRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/monitoring/runs/{run.pk}/"
+    assert run.status == "done" and run.progress == 100
+    assert run.created_by == analyst
+    assert run.method_version == METHOD_VERSION
+    assert run.parameters == {"from": None, "to": None, "source": "warehouse"}
+    assert len(run.fingerprint) == 64 and run.fingerprint_details["imports"]
+    assert str(run.period_from) == "2014-01-01"
+    assert AgencyResult.objects.filter(run=run).count() == Agency.objects.count() == 12
+    planted = {ori for ori, _ in warehouse.planted}
+    significant = list(AgencyResult.objects.filter(run=run, concern="significant"))
+    assert significant and {r.agency.ori for r in significant} <= planted
+    assert all(r.flagged for r in significant)
+    PLANTED_SIGNIFICANT = significant_ori()
+    assert IndicatorResult.objects.filter(agency_result__run=run, name="dismissal_disparity").exists()  # fmt: skip
+    assert MonitoringFlag.objects.count() == len(significant)
+    flag = MonitoringFlag.objects.get(agency__ori=PLANTED_SIGNIFICANT)
+    assert flag.status == "open"
+    assert "dismissal_disparity" in flag.indicators
+    assert _actions() == ["monitoring.run.queued", "monitoring.run.started", "monitoring.run.finished"] + ["monitoring.flag.created"] * len(significant)  # fmt: skip
+    page = client.get(f"/monitoring/runs/{run.pk}/").content.decode()
+    assert PLANTED_SIGNIFICANT in page and "significant concern" in page
+    assert "dismissal_disparity" in page
+    assert verify_chain().ok
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_it_does_not_flag_the_same_agency_twice(
+    warehouse: Summary, supervisor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(supervisor)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/monitoring/", {})
+    assert MonitoringRun.objects.filter(status="done").count() == 2
+    first = MonitoringRun.objects.order_by("pk").first()
+    assert MonitoringFlag.objects.count() == first.results.filter(concern="significant").count() >= 1  # type: ignore[union-attr]  # fmt: skip
+
+
+def _document(concern: str) -> dict[str, Any]:
+    return {
+        "period": {"from": "2015-01-01", "to": "2015-12-31"},
+        "method_version": "test",
+        "agencies": [
+            {
+                "ori": "PA0460000",
+                "n_bookings": 5000,
+                "flagged": concern == "significant",
+                "concern": concern,
+                "indicators": [
+                    {
+                        "name": "dismissal_disparity",
+                        "group": "hispanic",
+                        "estimate": 0.2,
+                        "ci_low": 0.1,
+                        "ci_high": 0.3,
+                        "p_value": 0.0001,
+                        "q_value": 0.001,
+                        "n": 5000,
+                        "flagged": concern == "significant",
+                        "explanation": "x",
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def _finish(concern: str) -> MonitoringRun:
+    run = services.queue(None)
+    run = services.mark_running(run, "0" * 64, {})
+    return services.finish(run, _document(concern))
+
+
+def test_it_flags_an_agency_only_when_it_newly_reaches_significant(phi_agency: Agency) -> None:
+    flags_after = []
+    for concern in ("none", "significant", "significant", "watch", "significant"):
+        _finish(concern)
+        flags_after.append(MonitoringFlag.objects.count())
+    assert flags_after == [0, 1, 1, 1, 2]
+    assert MonitoringFlag.objects.first().indicators == ["dismissal_disparity"]  # type: ignore[union-attr]
+
+
+def test_it_refuses_moves_the_status_does_not_allow(phi_agency: Agency) -> None:
+    run = _finish("none")
+    with pytest.raises(services.TransitionError):
+        services.mark_running(run, "", {})
+    with pytest.raises(services.TransitionError):
+        services.fail(run, "late")
+
+
+def test_it_fails_a_run_without_agencies(db: Any) -> None:
+    run = services.execute(services.queue(None))
+    assert run.status == "failed" and "no agencies" in run.message
+    assert _actions() == ["monitoring.run.queued", "monitoring.run.started", "monitoring.run.failed"]  # fmt: skip
+
+
+def test_it_triages_a_flag_and_records_who(phi_agency: Agency, analyst: Any) -> None:
+    _finish("significant")
+    flag = MonitoringFlag.objects.get()
+    client = client_for(analyst)
+    response = client.post(f"/monitoring/flags/{flag.pk}/triage/", {"note": "asked for records"})
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.status == "triaged" and flag.triaged_by == analyst and flag.triaged_at
+    assert flag.note == "asked for records"
+    event = Event.objects.get(action="monitoring.flag.triaged")
+    assert event.actor == analyst and event.object_id == str(flag.pk)
+    assert "asked for records" not in client.get("/monitoring/").content.decode()
+    services.reopen(flag, analyst)
+    flag.refresh_from_db()
+    assert flag.status == "open"
+    assert verify_chain().ok
+
+
+def test_it_runs_from_the_command_line(warehouse: Summary) -> None:
+    out = StringIO()
+    call_command("monitor_run", "--from", "2014-01-01", "--to", "2016-12-31", stdout=out)
+    run = MonitoringRun.objects.get()
+    assert run.status == "done" and run.created_by is None
+    significant = run.results.filter(concern="significant").count()
+    assert significant >= 1
+    assert f"run {run.pk}: 12 agencies, {significant} significant" in out.getvalue()
+    assert "1 new flag" in out.getvalue()
+
+
+def test_it_exits_2_on_bad_input(db: Any) -> None:
+    for args in (["--from", "2015-13-01"], ["--from", "2016-01-01", "--to", "2015-01-01"], []):
+        with pytest.raises(CommandError) as err:
+            call_command("monitor_run", *args, stdout=StringIO())
+        assert err.value.returncode == 2
