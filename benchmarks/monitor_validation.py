@@ -5,8 +5,8 @@
 For each seed: `synth.generate` with `--plants` agencies of each kind (pretext, lowprio,
 dismissal, lep) over 2014-2016, then one monitoring run. Recall counts a planted agency as found
 when the indicator for its kind is flagged; it is reported for agencies with at least 1,000
-bookings a year (the issue's goal) and for all, and by the lower and upper half of the planted
-effect range. False flags are clean agencies flagged on any indicator. Null seeds (no plants)
+bookings a year (the issue's goal) and for smaller ones, by size band (1,000-5,000 and 5,000+
+a year), and by the lower and upper half of the planted effect range. False flags are clean agencies flagged on any indicator. Null seeds (no plants)
 give the share of agencies flagged when there is nothing to find. The figures go into
 docs/methods.md.
 """
@@ -71,8 +71,13 @@ def main() -> None:
             low, high = next(iter(ranges[p["kind"]].values()))
             value = next(iter(v for v in p["effect"].values() if isinstance(v, float)))
             half = "larger" if value >= (low + high) / 2 else "smaller"
-            size = "1000+/yr" if agency["n_bookings"] / YEARS >= 1000 else "<1000/yr"
-            for key in ((p["kind"], size, half), (p["kind"], size, "all")):
+            per_year = agency["n_bookings"] / YEARS
+            size = "1000+/yr" if per_year >= 1000 else "<1000/yr"
+            band = "5000+/yr" if per_year >= 5000 else "1-5k/yr" if per_year >= 1000 else "<1000/yr"
+            keys = [(p["kind"], size, half), (p["kind"], size, "all")]
+            if band != size:
+                keys.append((p["kind"], band, "all"))
+            for key in keys:
                 hit = found.setdefault(key, [0, 0])
                 hit[0] += KIND[p["kind"]] in names
                 hit[1] += 1

@@ -204,17 +204,30 @@ def _quarter(d: date) -> int:
 
 
 def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Sequence[str], period: tuple[date, date]) -> _Raw:  # fmt: skip
-    """Difference in differences of the share of Hispanic arrests that are for minor offences.
+    """Triple difference: the change at activation of Hispanic minor-offence arrests against
+    the agency's other minor-offence arrests over the same days, judged against other agencies.
 
-    ``y = (p_after - p_before) - (peers_after - peers_before)``, where the agency is split at its
-    activation date and its peers at the same calendar quarter (the quarter holding the
-    activation date is left out for peers).
+    ``y = log(x_after / x_before) - log(w_after / w_before)`` (`log_rate_ratio_change`), where
+    `x` counts minor-offence arrests of Hispanic people and `w` minor-offence arrests of everyone
+    else at the same agency. Extra pretextual arrests of one group raise `x_after` by their
+    factor; national and agency-wide trends in minor-offence enforcement, and the agency's
+    stable share of Hispanic arrests, cancel. The random-effects spread of `y` across agencies
+    (fitted in `compute`) is the comparison with peers. Before method version 2026.11-re-dl-bh-2 this was a
+    difference in differences of the Hispanic minor-offence *share* against peers: the share
+    dilutes extra arrests and peers add their own noise (recall 61% against 79% now, see
+    docs/methods.md). The peers' change on the share scale is still given in the explanation.
     """
     hisp = t.c.eth == "H"
-    n_post = t.sum("bookings", hisp & t.c.post)
-    x_post = t.sum("minor", hisp & t.c.post)
-    n_pre = t.sum("bookings", hisp & ~t.c.post)
-    x_pre = t.sum("minor", hisp & ~t.c.post)
+    n_pre, n_post = t.sum("bookings", hisp & ~t.c.post), t.sum("bookings", hisp & t.c.post)
+    x_pre, x_post = t.sum("minor", hisp & ~t.c.post), t.sum("minor", hisp & t.c.post)
+    w_pre, w_post = t.sum("minor", ~t.c.post) - x_pre, t.sum("minor", t.c.post) - x_post
+    o_pre = t.sum("bookings", ~t.c.post) - n_pre
+    o_post = t.sum("bookings", t.c.post) - n_post
+    # where other minor-offence arrests are too few (agencies arresting almost only Hispanic
+    # people), the comparison is the agency's Hispanic arrests for other offences
+    thin = np.minimum(w_pre, w_post) < MIN_RECORDS
+    w_pre, w_post = np.where(thin, n_pre - x_pre, w_pre), np.where(thin, n_post - x_post, w_post)
+    y, se = log_rate_ratio_change(x_pre, x_post, w_pre, w_post)
     qn = _peer_sum(t.by_quarter("bookings", hisp), groups)
     qx = _peer_sum(t.by_quarter("minor", hisp), groups)
     raw = _empty(t.k)
@@ -233,22 +246,31 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
                 f"{n_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
             )
             continue
+        if min(w_pre[i], w_post[i]) < MIN_RECORDS:
+            raw.why[i] = (
+                f"too few other arrests to compare with ({w_pre[i]:.0f} before activation, "
+                f"{w_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
+            )
+            continue
         qa = _quarter(act)
         before, after = t.quarters < qa, t.quarters > qa
         pn0, px0 = qn[i, before].sum(), qx[i, before].sum()
         pn1, px1 = qn[i, after].sum(), qx[i, after].sum()
-        if min(pn0, pn1) < MIN_RECORDS:
-            raw.why[i] = "too few records at peer agencies over the same quarters to compare"
-            continue
-        p0, p1 = x_pre[i] / n_pre[i], x_post[i] / n_post[i]
-        q0, q1 = px0 / pn0, px1 / pn1
-        raw.y[i], raw.se[i] = did_proportions(
-            (x_pre[i], n_pre[i], x_post[i], n_post[i]), (px0, pn0, px1, pn1)
+        peers = (
+            f"; at peers over the same quarters from {_pct(px0 / pn0)} to {_pct(px1 / pn1)}"
+            if min(pn0, pn1) > 0
+            else ""
         )
-        raw.ok[i] = True
+        raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
+        against = "Hispanic arrests for other offences" if thin[i] else "other minor-offence arrests"  # fmt: skip
+        others = "" if thin[i] else (
+            f", of other arrests from {_pct(w_pre[i] / max(o_pre[i], 1))} to "
+            f"{_pct(w_post[i] / max(o_post[i], 1))}"
+        )  # fmt: skip
         raw.says[i] = (
-            f"share of Hispanic arrests for minor offences went from {_pct(p0)} to {_pct(p1)} "
-            f"after activation; at peers over the same quarters from {_pct(q0)} to {_pct(q1)}"
+            f"share of Hispanic arrests for minor offences went from {_pct(x_pre[i] / n_pre[i])} "
+            f"to {_pct(x_post[i] / n_post[i])} after activation{others}{peers} (the estimate is "
+            f"the log of how much more Hispanic minor-offence arrests grew than {against})"
         )
     return raw
 
@@ -288,9 +310,10 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
     """Log odds ratio of `hit` among `total`, group `g1` against `g0` of `column`.
 
     Agencies marked in `before_after` with at least `MIN_RECORDS` in each group before and
-    after activation are measured by the change of that log odds ratio at activation
-    (difference in differences on the log-odds scale, stratum 1, with its own between-agency
-    spread); the others over the whole period (stratum 0).
+    after activation are measured instead by the change at activation of g1's `hit` count
+    against g0's over the same days (`log_rate_ratio_change`, a triple difference; stratum 1,
+    with its own between-agency spread); the others by the log odds ratio over the whole
+    period (stratum 0).
     """
     key = t.c.eth if column == "eth" else t.c.lep
     n1, x1 = t.sum(total, key == g1), t.sum(hit, key == g1)
@@ -303,9 +326,10 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
     change = np.zeros(t.k, dtype=bool)
     if before_after is not None:
         change = before_after & (np.min([c[0] for c in cells], axis=0) >= MIN_RECORDS)
-    y0, se0 = log_odds_ratio(cells[0][1], cells[0][0], cells[1][1], cells[1][0])
-    y1, se1 = log_odds_ratio(cells[2][1], cells[2][0], cells[3][1], cells[3][0])
     y, se = log_odds_ratio(x1, n1, x0, n0)
+    # the change at activation of group g1's `hit` count against g0's (a rate-ratio triple
+    # difference: extra arrests of one group show directly, without the dilution of a share)
+    rr, rr_se = log_rate_ratio_change(cells[0][1], cells[2][1], cells[1][1], cells[3][1])
     raw = _empty(t.k)
     raw.n[:] = (n1 + n0).astype(np.int64)
     what, one, other = label
@@ -320,13 +344,13 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
                 f"{other}; at least {MIN_RECORDS} each needed)"
             )
         elif change[i]:
-            raw.y[i], raw.se[i], raw.ok[i] = y1[i] - y0[i], np.hypot(se0[i], se1[i]), True
+            raw.y[i], raw.se[i], raw.ok[i] = rr[i], rr_se[i], True
             raw.stratum[i] = 1
             (a, b), (c, d), (e, f), (g, h) = ((n[i], x[i]) for n, x in cells)
             raw.says[i] = (
                 f"after activation {_pct(f / e)} {name} for {one} against {_pct(h / g)} for "
                 f"{other}; before, {_pct(b / a)} against {_pct(d / c)} (the estimate is the "
-                "change in the log odds ratio)"
+                "change at activation of the log ratio of their counts)"
             )
         else:
             raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
@@ -345,8 +369,11 @@ def lep_minor_offense(t: _Table, agencies: Sequence[AgencyInfo], period: tuple[d
     """Log odds ratio of a minor-offence arrest, people recorded LEP against others.
 
     For an agency activated inside the period (with enough records before and after), the
-    change of that log odds ratio at activation: screening gives the motive for pretextual
-    arrests, and the agency's stable difference between the groups is taken out.
+    change at activation of minor-offence arrests of LEP people against those of non-LEP
+    people (`log_rate_ratio_change`): screening gives the motive for pretextual arrests, added
+    arrests show directly as log(effect), and the agency's stable difference between the
+    groups and its overall trend are taken out. Version 1 used the change of the log odds
+    ratio, which dilutes added arrests (recall 50% against 75%, docs/methods.md).
     """
     need = {"lep", "offense_category"} - t.c.present
     missing = f"the bookings have no {' or '.join(sorted(need))} column" if need else ""
@@ -494,3 +521,15 @@ def concern(indicators: Sequence[Indicator]) -> str:
         ):
             return "watch"
     return "none"
+
+
+def log_rate_ratio_change(x0: npt.ArrayLike, x1: npt.ArrayLike, w0: npt.ArrayLike, w1: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """``log(x1 / x0) - log(w1 / w0)`` with 0.5 added to every count, and its standard error.
+
+    The change of one group's count (`x0` before, `x1` after) against a comparison group's
+    (`w0`, `w1`) over the same days: the log of the ratio of two Poisson rate ratios, with
+    standard error ``sqrt(1/x0 + 1/x1 + 1/w0 + 1/w1)``.
+    """
+    a, b = np.asarray(x0, dtype=np.float64) + 0.5, np.asarray(x1, dtype=np.float64) + 0.5
+    c, d = np.asarray(w0, dtype=np.float64) + 0.5, np.asarray(w1, dtype=np.float64) + 0.5
+    return np.log(b / a) - np.log(d / c), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)

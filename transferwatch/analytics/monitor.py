@@ -17,7 +17,7 @@ from transferwatch.analytics.aggregate import (
 )
 from transferwatch.analytics.indicators import compute, concern
 
-METHOD_VERSION = "2026.11-re-dl-bh-1"
+METHOD_VERSION = "2026.11-re-dl-bh-2"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 

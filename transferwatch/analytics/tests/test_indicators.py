@@ -15,6 +15,7 @@ from transferwatch.analytics.indicators import (
     concern,
     did_proportions,
     log_odds_ratio,
+    log_rate_ratio_change,
     peer_groups,
 )
 
@@ -36,6 +37,15 @@ def test_it_matches_the_difference_in_differences(case: dict[str, object]) -> No
     est, se = did_proportions((c[0], c[1], c[2], c[3]), (c[4], c[5], c[6], c[7]))
     assert est == pytest.approx(case["estimate"], rel=1e-12)
     assert se == pytest.approx(case["se"], rel=1e-12)
+
+
+@pytest.mark.parametrize("case", GOLDEN["rate_ratio_change"])
+def test_it_matches_a_saturated_poisson_model(case: dict[str, object]) -> None:
+    counts: list[int] = case["counts"]  # type: ignore[assignment]
+    x0, x1, w0, w1 = counts
+    est, se = log_rate_ratio_change(x0, x1, w0, w1)
+    assert float(est) == pytest.approx(case["estimate"], rel=1e-9)
+    assert float(se) == pytest.approx(case["se"], rel=1e-9)
 
 
 def test_did_refuses_an_empty_period() -> None:

@@ -9,9 +9,11 @@ textbook formula written out independently).
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
+import statsmodels.api as sm  # type: ignore[import-untyped]
 from scipy import optimize, stats  # type: ignore[import-untyped]
 from statsmodels.stats.contingency_tables import Table2x2  # type: ignore[import-untyped]
 from statsmodels.stats.meta_analysis import combine_effects  # type: ignore[import-untyped]
@@ -24,6 +26,8 @@ SE = [0.2, 0.14, 0.22, 0.18, 0.3, 0.1, 0.25, 0.12]
 PAIRS = [(10, 30, 5, 35), (0, 40, 3, 50), (120, 400, 80, 410), (7, 7, 2, 9)]
 # difference in differences: agency before (x, n), after (x, n); peers before, after
 DID = [(30, 150, 70, 160, 900, 4000, 880, 4100), (12, 80, 14, 90, 500, 2000, 600, 2100)]
+# rate-ratio triple difference: group before, after; comparison before, after (0.5 added)
+RATES = [(20, 75, 310, 640), (0, 12, 40, 35), (150, 160, 900, 1010)]
 
 
 def main() -> None:
@@ -59,6 +63,18 @@ def main() -> None:
             {"counts": [a0x, a0n, a1x, a1n, p0x, p0n, p1x, p1n], "estimate": est, "se": var**0.5}
         )
     out["did"] = did
+    rates = []
+    for x0, x1, w0, w1 in RATES:
+        # saturated Poisson log-linear model; the group x period interaction is the estimate
+        counts = np.array([x0, x1, w0, w1], dtype=float) + 0.5
+        design = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 0, 1, 0], [1, 1, 1, 1]], dtype=float)
+        with warnings.catch_warnings():  # saturated: zero residual df, expected
+            warnings.simplefilter("ignore")
+            fit = sm.GLM(counts, design, family=sm.families.Poisson()).fit(tol=1e-15, maxiter=500)
+        rates.append(
+            {"counts": [x0, x1, w0, w1], "estimate": -float(fit.params[3]), "se": float(fit.bse[3])}
+        )
+    out["rate_ratio_change"] = rates
     path = Path(__file__).with_name("monitor_golden.json")
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
