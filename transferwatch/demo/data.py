@@ -6,6 +6,7 @@
    loaded by the detainer importer, so the transfer-request pages have records to show.
 4. The people of those requests get invented names and A-numbers (every A-number starts with
    0999), so the masked-identity pages have something to reveal.
+5. One monitoring run over the warehouse, so the monitoring pages have results.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from transferwatch.imports.detainers import import_detainers
 from transferwatch.imports.models import Import
 from transferwatch.imports.services import classify_imported
 from transferwatch.imports.warehouse import import_agencies, import_bookings
+from transferwatch.monitoring import services
+from transferwatch.monitoring.models import MonitoringRun
 from transferwatch.transfers.models import Person
 
 FIRST = ["Alex", "Sam", "Jordan", "Rene", "Dana", "Luis", "Ana", "Mariel", "Tomas", "Iris", "Noel"]
@@ -107,4 +110,6 @@ def load(seed: int = 2015, agencies: int = 40, bookings: int = 150_000) -> list[
     classify_imported(detainers)
     done.append(detainers)
     name_people(seed)
+    if not MonitoringRun.objects.exists():  # so the monitoring pages have a run to show
+        services.execute(services.queue(None))
     return done

@@ -15,6 +15,7 @@ from transferwatch.agencies.models import Agency
 from transferwatch.audit.services import verify_chain
 from transferwatch.imports.models import Import
 from transferwatch.imports.warehouse import store
+from transferwatch.monitoring.models import MonitoringRun
 from transferwatch.transfers.models import Person, TransferRequest
 
 
@@ -41,6 +42,7 @@ def test_it_loads_data_through_the_importers_and_one_user_per_role(data_dir: Pat
     printed = out.getvalue()
     for username in ("analyst", "field-phi", "auditor"):
         assert username in printed
+    assert MonitoringRun.objects.get().status == "done"
     named = Person.objects.exclude(name="")
     assert named.exists() and all(p.a_number.startswith("0999") for p in named)
 
