@@ -14,11 +14,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from transferwatch.analytics.aggregate import AgencyInfo, MonitorInputError
+from transferwatch.analytics.aggregate import MonitorInputError
 from transferwatch.analytics.monitor import run
+from transferwatch.monitoring import services
 
 
-def _date(option: str, value: str | None) -> date | None:
+def option_date(option: str, value: str | None) -> date | None:
+    """A --from/--to value as a date; exit 2 naming the option when it is not one."""
     if value is None:
         return None
     try:
@@ -27,23 +29,6 @@ def _date(option: str, value: str | None) -> date | None:
         raise CommandError(
             f"--{option}: {value!r} is not a date (YYYY-MM-DD)", returncode=2
         ) from None
-
-
-def _database_agencies() -> list[AgencyInfo]:
-    from transferwatch.agencies.models import Agency
-
-    return [
-        AgencyInfo(
-            ori=a.ori,
-            state=a.state,
-            activation_date=a.activation_date,
-            population=a.population,
-            pop_hispanic=a.pop_hispanic,
-            pop_lep=a.pop_lep,
-            peer_group=a.peer_group,
-        )
-        for a in Agency.objects.order_by("ori")
-    ]
 
 
 def write_atomic(path: Path, document: dict[str, Any]) -> None:
@@ -74,8 +59,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, required=True, help="where to write the result")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        period_from = _date("from", options["period_from"])
-        period_to = _date("to", options["period_to"])
+        period_from = option_date("from", options["period_from"])
+        period_to = option_date("to", options["period_to"])
         if period_from and period_to and period_from > period_to:
             raise CommandError(f"--from {period_from} is after --to {period_to}", returncode=2)
         agencies_path: Path | None = options["agencies"]
@@ -102,7 +87,7 @@ class Command(BaseCommand):
                 else:
                     from transferwatch.imports.warehouse import store
 
-                    agencies = _database_agencies()
+                    agencies = services.database_agencies()
                     if not agencies:
                         raise MonitorInputError("no agencies imported: import agencies first")
                     document = run(store().scan_sql(), agencies, period_from, period_to, progress)

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from transferwatch.analytics.aggregate import MonitorInputError
 from transferwatch.monitoring import services
-
-
-def _date(option: str, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(
-            f"--{option}: {value!r} is not a date (YYYY-MM-DD)", returncode=2
-        ) from None
+from transferwatch.monitoring.management.commands.monitor import option_date
 
 
 class Command(BaseCommand):
@@ -34,8 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="period_to", help="last day (YYYY-MM-DD)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        period_from = _date("from", options["period_from"])
-        period_to = _date("to", options["period_to"])
+        period_from = option_date("from", options["period_from"])
+        period_to = option_date("to", options["period_to"])
         try:
             run = services.queue(None, period_from, period_to)
         except MonitorInputError as exc:
