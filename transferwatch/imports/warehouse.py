@@ -22,6 +22,7 @@ from transferwatch.analytics import warehouse as wh
 from transferwatch.analytics.areas import STATE_AREA
 from transferwatch.imports import services
 from transferwatch.imports.models import Import
+from transferwatch.imports.rejects import Reject
 from transferwatch.imports.services import ImportInputError, plural
 
 Progress = Callable[..., None] | None
@@ -70,7 +71,7 @@ def _rejected_or_none(
         return None
     wh.write_problems(con, imp.rejects_path)
     first = [
-        f"{imp.file_name}, row {p.row}, column {p.column}: {p.problem} (value {p.value!r})"
+        Reject(p.row, p.column, p.value, p.problem).describe(imp.file_name)
         for p in wh.first_problems(con, SHOW)
     ]
     if imp.skip_invalid:

@@ -11,7 +11,7 @@ itself recorded as an audit event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -383,10 +383,3 @@ def queue_for(user: Any) -> Any:
     else:
         return requests.none()
     return requests.filter(review_status__in=statuses).order_by("review_due", "request_date", "pk")
-
-
-def overdue(day: date | None = None) -> Any:
-    today = day or timezone.localdate()
-    return TransferRequest.objects.filter(
-        review_status__in=["in_review", "opla_review", "returned"], review_due__lt=today
-    )
