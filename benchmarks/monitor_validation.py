@@ -1,6 +1,7 @@
 """Recall and false flags of `transferwatch monitor` on synthetic data with planted misuse.
 
     .venv/bin/python benchmarks/monitor_validation.py [--agencies 1000] [--seeds 1 2 3] [--plants 15]
+        [--null-seeds 101 102] [--cache DIR]
 
 For each seed: `synth.generate` with `--plants` agencies of each kind (pretext, lowprio,
 dismissal, lep) over 2014-2016, then one monitoring run. Recall counts a planted agency as found
@@ -8,7 +9,8 @@ when the indicator for its kind is flagged; it is reported for agencies with at 
 bookings a year (the issue's goal) and for smaller ones, by size band (1,000-5,000 and 5,000+
 a year), and by the lower and upper half of the planted effect range. False flags are clean agencies flagged on any indicator. Null seeds (no plants)
 give the share of agencies flagged when there is nothing to find. The figures go into
-docs/methods.md.
+docs/methods.md. With ``--cache DIR`` the synthetic data of each seed is kept in
+``DIR/<agencies>-<plants>-<seed>`` and reused (generating it is most of the time).
 """
 
 from __future__ import annotations
@@ -36,10 +38,11 @@ YEARS = ((END - START).days + 1) / 365.25
 
 
 def one(folder: Path, agencies: int, seed: int, plants: int) -> tuple[dict[str, Any], dict[str, Any], float]:  # fmt: skip
-    generate(
-        folder, agencies=agencies, start=START, end=END, seed=seed,
-        plants={k: plants for k in KIND}, fmt="parquet",
-    )  # fmt: skip
+    if not (folder / "truth.json").exists():
+        generate(
+            folder, agencies=agencies, start=START, end=END, seed=seed,
+            plants={k: plants for k in KIND}, fmt="parquet",
+        )  # fmt: skip
     truth = json.loads((folder / "truth.json").read_text())
     began = time.perf_counter()
     doc = run(folder / "bookings.parquet", folder / "agencies.parquet")
@@ -52,13 +55,20 @@ def main() -> None:
     parser.add_argument("--plants", type=int, default=15)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--null-seeds", type=int, nargs="+", default=[101, 102])
+    parser.add_argument("--cache", type=Path, help="keep and reuse the synthetic data here")
     args = parser.parse_args()
+
+    def data(seed: int, plants: int) -> tuple[dict[str, Any], dict[str, Any], float]:
+        if args.cache is None:
+            with tempfile.TemporaryDirectory(prefix="tw-validate-") as tmp:
+                return one(Path(tmp), args.agencies, seed, plants)
+        return one(args.cache / f"{args.agencies}-{plants}-{seed}", args.agencies, seed, plants)
+
     ranges = PARAMETERS["planted_effect_ranges"]
     found: dict[tuple[str, str, str], list[int]] = {}
     clean = [0, 0]
     for seed in args.seeds:
-        with tempfile.TemporaryDirectory(prefix="tw-validate-") as tmp:
-            doc, truth, took = one(Path(tmp), args.agencies, seed, args.plants)
+        doc, truth, took = data(seed, args.plants)
         planted = {p["ori"]: p for p in truth["planted"]}
         seed_clean = [0, 0]
         for agency in doc["agencies"]:
@@ -92,8 +102,7 @@ def main() -> None:
     print(f"\nall kinds, 1000+ bookings/yr: {hit}/{total} ({100 * hit / max(total, 1):.0f}%)")
     print(f"false flags: {clean[0]}/{clean[1]} clean agencies ({100 * clean[0] / max(clean[1], 1):.2f}%)")  # fmt: skip
     for seed in args.null_seeds:
-        with tempfile.TemporaryDirectory(prefix="tw-validate-") as tmp:
-            doc, _truth, took = one(Path(tmp), args.agencies, seed, 0)
+        doc, _truth, took = data(seed, 0)
         flagged = sum(a["flagged"] for a in doc["agencies"])
         watch = sum(a["concern"] == "watch" for a in doc["agencies"])
         print(f"null seed {seed}: {flagged}/{len(doc['agencies'])} flagged, {watch} watch ({took:.1f} s)")  # fmt: skip

@@ -9,5 +9,9 @@ urlpatterns = [
     path("audit/", include("transferwatch.audit.urls")),
     path("imports/", include("transferwatch.imports.urls")),
     path("monitoring/", include("transferwatch.monitoring.urls")),
+    path("cases/", include("transferwatch.cases.urls")),
+    path("discretion/", include("transferwatch.discretion.urls")),
+    path("escalations/", include("transferwatch.escalations.urls")),
+    path("report/", include("transferwatch.cases.public_urls")),
     path("api/", api.urls),
 ]

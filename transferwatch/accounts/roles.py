@@ -28,6 +28,38 @@ RUN_MONITORING = (
     "monitoring.add_monitoringrun",
     "monitoring.change_monitoringflag",  # triage flags
 )
+VIEW_CASES = (
+    "cases.view_allegation",
+    "cases.view_inquiry",
+    "cases.open_attachment",
+    "discretion.view_pdrequest",
+    "escalations.view_escalation",
+    "escalations.view_remedialmeasure",
+)
+WORK_CASES = (
+    *VIEW_CASES,
+    "cases.add_allegation",  # complaints received by mail, e-mail, fax or phone
+    "cases.change_allegation",
+    "cases.triage_allegation",
+    "cases.add_inquiry",
+    "cases.change_inquiry",
+    "discretion.add_pdrequest",
+    "discretion.change_pdrequest",
+    "escalations.add_escalation",
+    "escalations.change_escalation",
+    "escalations.add_remedialmeasure",
+    "escalations.change_remedialmeasure",
+)
+TRIAGE_CASES = (
+    "cases.view_allegation",
+    "cases.add_allegation",
+    "cases.change_allegation",
+    "cases.triage_allegation",
+    "cases.open_attachment",
+    "escalations.view_remedialmeasure",
+)
+SUPERVISE_CASES = (*WORK_CASES, "cases.close_inquiry", "escalations.approve_escalation")
+REPORT_ALLEGATION = ("cases.report_allegation",)
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -36,13 +68,18 @@ ROLES: dict[str, Role] = {
             "crcl_analyst",
             "CRCL analyst",
             "monitoring runs, agency profiles, flags, quarterly packet, data imports",
-            VIEW_AGENCIES + EDIT_AGENCIES + VIEW_TRANSFERS + IMPORT_DATA + RUN_MONITORING,
+            VIEW_AGENCIES
+            + EDIT_AGENCIES
+            + VIEW_TRANSFERS
+            + IMPORT_DATA
+            + RUN_MONITORING
+            + TRIAGE_CASES,
         ),
         Role(
             "crcl_investigator",
             "CRCL investigator",
             "allegations, inquiries, evidence, findings, PD requests",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + VIEW_MONITORING,
+            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + VIEW_MONITORING + WORK_CASES,
         ),
         Role(
             "crcl_supervisor",
@@ -53,7 +90,8 @@ ROLES: dict[str, Role] = {
             + VIEW_TRANSFERS
             + VIEW_PEOPLE
             + IMPORT_DATA
-            + RUN_MONITORING,
+            + RUN_MONITORING
+            + SUPERVISE_CASES,
         ),
         Role(
             "ice_field_reviewer",
@@ -62,7 +100,9 @@ ROLES: dict[str, Role] = {
             VIEW_AGENCIES
             + VIEW_TRANSFERS
             + VIEW_PEOPLE
-            + ("transfers.review_transferrequest", "transfers.add_transferrequest"),
+            + ("transfers.review_transferrequest", "transfers.add_transferrequest")
+            + REPORT_ALLEGATION
+            + ("discretion.view_pdrequest", "discretion.decide_field_pdrequest"),
             area_scoped=True,
         ),
         Role(
@@ -73,19 +113,24 @@ ROLES: dict[str, Role] = {
             + VIEW_TRANSFERS
             + VIEW_PEOPLE
             + VIEW_MONITORING
-            + ("transfers.add_transferrequest",),
+            + ("transfers.add_transferrequest",)
+            + REPORT_ALLEGATION
+            + ("discretion.view_pdrequest", "discretion.decide_hq_pdrequest"),
         ),
         Role(
             "opla_attorney",
             "OPLA attorney",
             "legal review of transfer requests and PD requests",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + ("transfers.advise_transferrequest",),
+            VIEW_AGENCIES
+            + VIEW_TRANSFERS
+            + VIEW_PEOPLE
+            + ("transfers.advise_transferrequest", "discretion.view_pdrequest"),
         ),
         Role(
             "dhs_leadership",
             "DHS leadership",
             "notifications and quarterly packets (read only)",
-            VIEW_AGENCIES + VIEW_MONITORING,
+            VIEW_AGENCIES + VIEW_MONITORING + ("escalations.view_escalation",),
         ),
         Role(
             "auditor",

@@ -7,8 +7,9 @@ result with numpy.
 Output columns (all lower case and distinct ignoring case, since DuckDB column names are
 case-insensitive): ``ori``, ``post`` (booking on or after the agency's activation date),
 ``quarter`` (year * 10 + quarter), ``eth`` (``H``, ``N`` or ``U``), ``lep`` (``Y``, ``N`` or
-``U``), and the counts ``bookings``, ``minor``, ``disposed``, ``dismissed``, ``requests``,
-``pep_known``, ``not_pep``.
+``U``), ``cell`` (0 for a booking without a reviewed transfer request; for one with, the class
+of its offence under the transfer rules, 1 to `N_CELLS`, see `request_cell`), and the counts
+``bookings``, ``minor``, ``disposed``, ``dismissed``, ``requests``, ``pep_known``, ``not_pep``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ COUNT_COLUMNS = (
     "not_pep",
 )
 POPULATION_COLUMNS = ("population", "pop_hispanic", "pop_lep")
+# The offence classes of the 2014 priorities (DOMAIN.md section 2) that a booking record shows:
+# severity, the significant-misdemeanour categories of 2(b), minor traffic (not counted in 2(a)),
+# offences whose element is immigration status (excluded from 1(d) and 2(a)), and conviction.
+SEVERITY_CODES = ("felony", "misdemeanor", "infraction")  # 1, 2, 3; anything else 0
+SIGNIFICANT_CATEGORIES = (
+    "dui",
+    "drug_trafficking",
+    "burglary",
+    "domestic_violence",
+    "sex_offense",
+    "weapons",
+)
+CATEGORY_CLASSES = (SIGNIFICANT_CATEGORIES, ("minor_traffic",), ("immigration_status",))
+DISPOSITION_CLASSES = (("convicted",), ("dismissed", "pending"))  # 1, 2; unknown 0
+N_CELLS = (len(SEVERITY_CODES) + 1) * (len(CATEGORY_CLASSES) + 1) * (len(DISPOSITION_CLASSES) + 1)
 
 
 class MonitorInputError(ValueError):
@@ -71,13 +87,15 @@ class AgencyInfo:
 
 @dataclass(frozen=True)
 class Counts:
-    """The aggregated table as numpy columns (one row per agency x post x quarter x eth x lep)."""
+    """The aggregated table as numpy columns (one row per agency x post x quarter x eth x lep
+    x cell)."""
 
     ori: npt.NDArray[np.str_]
     post: npt.NDArray[np.bool_]
     quarter: npt.NDArray[np.int64]
     eth: npt.NDArray[np.str_]
     lep: npt.NDArray[np.str_]
+    cell: npt.NDArray[np.int64]
     values: dict[str, npt.NDArray[np.int64]]
     present: frozenset[str]  # optional booking columns the data has
 
@@ -195,6 +213,29 @@ def _int(value: Any, where: str) -> int | None:
         raise MonitorInputError(f"{where}: {text!r} is not a number") from None
 
 
+def request_cell(severity: Any, category: Any, disposition: Any) -> Any:
+    """The offence class of a booking under the transfer rules, 1 to `N_CELLS` (Ibis integer).
+
+    ``1 + severity * 12 + category class * 3 + disposition class``, with severity 0 unknown, 1
+    felony, 2 misdemeanour, 3 infraction; category class 0 other, 1 significant misdemeanour
+    categories, 2 minor traffic, 3 immigration status; disposition class 0 unknown, 1
+    convicted, 2 dismissed or pending. Null codes fall in class 0.
+    """
+    sev = ibis.cases(
+        *((severity == code, i + 1) for i, code in enumerate(SEVERITY_CODES)), else_=0
+    )
+    cls = ibis.cases(
+        *((category.isin(list(codes)), i + 1) for i, codes in enumerate(CATEGORY_CLASSES)),
+        else_=0,
+    )
+    disp = ibis.cases(
+        *((disposition.isin(list(codes)), i + 1) for i, codes in enumerate(DISPOSITION_CLASSES)),
+        else_=0,
+    )
+    n_cls, n_disp = len(CATEGORY_CLASSES) + 1, len(DISPOSITION_CLASSES) + 1
+    return (1 + sev * (n_cls * n_disp) + cls * n_disp + disp).cast("int64")
+
+
 def counts_expr(
     bookings: ir.Table,
     activation: ir.Table,
@@ -242,6 +283,7 @@ def counts_expr(
     request, pep = text("transfer_request"), text("pep_eligible")
     requested = request.isin(["notification", "detainer", "transfer"])
     is_minor = (category == "minor_traffic") | (severity == "infraction")
+    reviewed = flag(requested & pep.isin(["Y", "N"]))
     rows = j.select(
         ori=j.ori,
         day=j.day,
@@ -249,14 +291,18 @@ def counts_expr(
         quarter=(j.day.year() * 10 + j.day.quarter()).cast("int64"),
         eth=ibis.cases((eth == "H", "H"), (eth == "N", "N"), else_="U"),
         lep=ibis.cases((lep == "Y", "Y"), (lep == "N", "N"), else_="U"),
+        # only reviewed requests are split by offence class: the table stays small
+        cell=ibis.ifelse(reviewed, request_cell(severity, category, disposition), 0).cast(
+            "int64"
+        ),
         is_minor=flag(is_minor),
         is_disposed=flag(disposition.isin(["convicted", "dismissed"])),
         is_dismissed=flag(disposition == "dismissed"),
         is_request=flag(requested),
-        is_pep_known=flag(requested & pep.isin(["Y", "N"])),
+        is_pep_known=reviewed,
         is_not_pep=flag(requested & (pep == "N")),
     )
-    return rows.group_by(["ori", "post", "quarter", "eth", "lep"]).aggregate(
+    return rows.group_by(["ori", "post", "quarter", "eth", "lep", "cell"]).aggregate(
         bookings=rows.count(),
         minor=rows.count(where=rows.is_minor),
         disposed=rows.count(where=rows.is_disposed),
@@ -354,6 +400,7 @@ def aggregate(
         quarter=np.asarray(table.column("quarter").to_numpy()).astype(np.int64),
         eth=_codes(table.column("eth")),
         lep=_codes(table.column("lep")),
+        cell=np.asarray(table.column("cell").to_numpy()).astype(np.int64),
         values={
             c: np.asarray(table.column(c).fill_null(0).to_numpy()).astype(np.int64)
             for c in COUNT_COLUMNS

@@ -25,7 +25,7 @@ from transferwatch.analytics.aggregate import (
     counts_expr,
 )
 
-KEY_COLUMNS = ("ori", "post", "quarter", "eth", "lep")
+KEY_COLUMNS = ("ori", "post", "quarter", "eth", "lep", "cell")
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -34,6 +34,7 @@ RESULT_SCHEMA = pa.schema(
         ("quarter", pa.int64()),
         ("eth", pa.string()),
         ("lep", pa.string()),
+        ("cell", pa.int64()),
         *((c, pa.int64()) for c in COUNT_COLUMNS),
         ("first_day", pa.date32()),
         ("last_day", pa.date32()),
@@ -81,7 +82,7 @@ def counts_table(
     Returns
     -------
     pyarrow.Table
-        One row per agency x post x quarter x eth x lep with the counts, ``first_day`` and
+        One row per agency x post x quarter x eth x lep x cell with the counts, ``first_day`` and
         ``last_day``: the columns and types the DuckDB path computes, sorted by the keys.
         Unknown agencies are not checked here (they come back with ``post`` false).
     """

@@ -30,7 +30,7 @@ from datetime import date
 import numpy as np
 import numpy.typing as npt
 
-from transferwatch.analytics.aggregate import AgencyInfo, Counts
+from transferwatch.analytics.aggregate import N_CELLS, AgencyInfo, Counts
 from transferwatch.analytics.fdr import bh_qvalues, excess_z, robust_random_effects
 
 FloatArray = npt.NDArray[np.float64]
@@ -155,6 +155,12 @@ class _Table:
             return np.bincount(self.a, weights=v, minlength=self.k).astype(np.float64)
         return np.bincount(self.a[mask], weights=v[mask], minlength=self.k).astype(np.float64)
 
+    def by_cell(self, column: str, mask: npt.NDArray[np.bool_]) -> FloatArray:
+        """Agency x offence class (`aggregate.request_cell`, 1 to `N_CELLS`) matrix of sums."""
+        out = np.zeros((self.k, N_CELLS))
+        np.add.at(out, (self.a[mask], self.c.cell[mask] - 1), self.c.values[column][mask])
+        return out
+
     def by_quarter(self, column: str, mask: npt.NDArray[np.bool_]) -> FloatArray:
         """Agency x quarter matrix of sums."""
         out = np.zeros((self.k, len(self.quarters)))
@@ -276,34 +282,96 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
 
 
 def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
-    """Log odds ratio of a request not meeting the transfer rules, agency against its peers.
+    """Mantel-Haenszel log odds ratio of a request not meeting the transfer rules, agency against
+    its peers, within offence classes (`aggregate.request_cell`).
 
-    Not adjusted for offence mix: standardising by the offence class of the *requests* was
-    tried and absorbed most of a planted effect (misuse shifts requests towards minor offences),
-    so the mix is left to the between-agency variance.
+    Whether a request can meet the rules depends on the booking's offence (severity, the
+    significant-misdemeanour categories, minor traffic, conviction): an agency that books more
+    felonies has fewer non-priority requests without being any better. Within one offence
+    class the odds of a non-priority request at the agency against its peers measure how much
+    more often it (or ICE for it) requests people outside the priorities; the Mantel-Haenszel
+    estimator pools these odds ratios over the classes (`mantel_haenszel`). Method version 2
+    used the crude log odds ratio, leaving the offence mix in the between-agency spread; an
+    indirect standardisation on the probability scale was tried before and absorbed most of a
+    planted effect (it is attenuated in classes where almost every request meets the rules).
     """
+    reviewed = t.c.cell > 0
     n, x = t.sum("pep_known"), t.sum("not_pep")
+    nc = t.by_cell("pep_known", reviewed)
+    xc = t.by_cell("not_pep", reviewed)
     pn, px = _peer_sum(n, groups), _peer_sum(x, groups)
+    pnc, pxc = _peer_sum(nc, groups), _peer_sum(xc, groups)
     thin = pn < MIN_RECORDS  # too few requests in the peer group: compare with all agencies
     pn = np.where(thin, n.sum() - n, pn)
     px = np.where(thin, x.sum() - x, px)
+    pnc = np.where(thin[:, None], nc.sum(axis=0) - nc, pnc)
+    pxc = np.where(thin[:, None], xc.sum(axis=0) - xc, pxc)
     raw = _empty(t.k)
     raw.n[:] = n.astype(np.int64)
-    y, se = log_odds_ratio(x, n, px, pn)
-    for i in range(t.k):
-        if "pep_eligible" not in t.c.present or "transfer_request" not in t.c.present:
-            raw.why[i] = "the bookings have no transfer_request or pep_eligible column"
-        elif n[i] < MIN_RECORDS:
-            raw.why[i] = f"too few records to assess ({n[i]:.0f} reviewed transfer requests; at least {MIN_RECORDS} needed)"  # fmt: skip
-        elif pn[i] < MIN_RECORDS:
-            raw.why[i] = "too few transfer requests at peer agencies to compare"
-        else:
-            raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
-            raw.says[i] = (
-                f"{_pct(x[i] / n[i])} of {n[i]:.0f} transfer requests did not meet the transfer "
-                f"rules; at peers {_pct(px[i] / pn[i])}"
-            )
+    y, se = mantel_haenszel(xc, nc - xc, pxc, pnc - pxc)
+    if "pep_eligible" not in t.c.present or "transfer_request" not in t.c.present:
+        raw.why[:] = ["the bookings have no transfer_request or pep_eligible column"] * t.k
+        return raw
+    ok = (n >= MIN_RECORDS) & (pn >= MIN_RECORDS)
+    raw.y[ok], raw.se[ok], raw.ok[:] = y[ok], se[ok], ok
+    for i in np.flatnonzero(~ok).tolist():
+        raw.why[i] = (
+            f"too few records to assess ({n[i]:.0f} reviewed transfer requests; at least {MIN_RECORDS} needed)"
+            if n[i] < MIN_RECORDS
+            else "too few transfer requests at peer agencies to compare"
+        )  # fmt: skip
+    for i in np.flatnonzero(ok).tolist():
+        raw.says[i] = (
+            f"{_pct(x[i] / n[i])} of {n[i]:.0f} transfer requests did not meet the transfer "
+            f"rules; at peers {_pct(px[i] / pn[i])}; within the same offence classes the odds "
+            f"were {np.exp(y[i]):.2f} times the peers'"
+        )
     return raw
+
+
+def mantel_haenszel(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    """Mantel-Haenszel log odds ratio over strata (last axis) and its standard error.
+
+    Each stratum is the 2x2 table ``[[a, b], [c, d]]`` (rows: the agency and its peers; columns:
+    events and non-events). The estimate is ``log(sum(a d / n) / sum(b c / n))``; the variance is
+    Robins, Breslow and Greenland's (1986), valid both for many small strata and for few large
+    ones. Empty strata contribute nothing. Where ``sum(a d / n)`` or ``sum(b c / n)`` is zero
+    (the agency has only events, or none, in every stratum it has) 0.5 is added to the four
+    cells of each stratum in which the agency has records, as Haldane and Anscombe do for one
+    table.
+
+    References
+    ----------
+    Mantel, N. and Haenszel, W. (1959). "Statistical aspects of the analysis of data from
+    retrospective studies of disease." JNCI 22, 719-748. Robins, J., Breslow, N. and
+    Greenland, S. (1986). "Estimators of the Mantel-Haenszel variance consistent in both sparse
+    data and large-strata limiting models." Biometrics 42, 311-323.
+    """
+    av, bv = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    cv, dv = np.asarray(c, dtype=np.float64), np.asarray(d, dtype=np.float64)
+    y, se, r_sum, s_sum = _mh(av, bv, cv, dv)
+    bad = (r_sum <= 0) | (s_sum <= 0)
+    if np.any(bad):
+        half = np.where((av + bv) > 0, 0.5, 0.0)[bad]
+        y2, se2, _r, _s = _mh(av[bad] + half, bv[bad] + half, cv[bad] + half, dv[bad] + half)
+        y[bad], se[bad] = y2, se2
+    return y, se
+
+
+def _mh(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
+    n = a + b + c + d
+    inv = np.divide(1.0, n, out=np.zeros_like(n), where=n > 0)
+    r, s = a * d * inv, b * c * inv
+    p, q = (a + d) * inv, (b + c) * inv
+    r_sum, s_sum = r.sum(axis=-1), s.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.log(r_sum / s_sum)
+        var = (
+            (p * r).sum(axis=-1) / (2 * r_sum**2)
+            + (p * s + q * r).sum(axis=-1) / (2 * r_sum * s_sum)
+            + (q * s).sum(axis=-1) / (2 * s_sum**2)
+        )
+    return np.asarray(y), np.asarray(np.sqrt(var)), r_sum, s_sum
 
 
 def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], before_after: npt.NDArray[np.bool_] | None = None) -> _Raw:  # fmt: skip

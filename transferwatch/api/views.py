@@ -224,3 +224,11 @@ def get_transfer(request: HttpRequest, transfer_id: int) -> Any:
     if transfer is None:
         return Status(404, {"detail": "not found"})
     return Status(200, out(transfer))
+
+
+# Routes of CRCL's casework for ICE systems (report an allegation; read and decide PD requests).
+from transferwatch.cases.api import router as cases_router  # noqa: E402
+from transferwatch.discretion.api import router as discretion_router  # noqa: E402
+
+api.add_router("/allegations", cases_router)
+api.add_router("/pd-requests", discretion_router)

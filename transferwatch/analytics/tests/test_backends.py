@@ -69,6 +69,7 @@ def _duckdb_rows(folder: Path, period: tuple[date | None, date | None]) -> tuple
             int(counts.quarter[i]),
             str(counts.eth[i]),
             str(counts.lep[i]),
+            int(counts.cell[i]),
             *(int(counts.values[c][i]) for c in COUNT_COLUMNS),
         )
         for i in range(len(counts.ori))
