@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TW := $(BIN)/transferwatch
 USWDS := transferwatch/static/vendor/uswds
 
-.PHONY: demo test install assets lint typecheck contracts pytest clean
+.PHONY: demo test install assets browser lint typecheck contracts pytest clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TransferWatch needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
@@ -45,7 +45,14 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-pytest: install
+# Browser tests drive the system Chromium (Debian's package, never a downloaded browser); without
+# it they skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) || \
+	  echo "could not install chromium: browser tests will be skipped"
+
+pytest: install assets browser
 	$(BIN)/pytest
 
 test: lint typecheck contracts pytest

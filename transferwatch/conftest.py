@@ -6,7 +6,14 @@ Tests run inside a transaction that is rolled back (pytest-django's `db`). Do no
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -120,3 +127,120 @@ def nyc_request(nyc_agency: Agency) -> TransferRequest:
         aor=nyc_agency.aor,
         agency=nyc_agency,
     )
+
+
+# --- Browser tests -------------------------------------------------------------------------
+# Playwright drives the system Chromium (never a downloaded browser) against a real server in a
+# child process with its own SQLite database in a temporary folder: the test process's
+# rolled-back transactions cannot be seen from another process. Browser tests skip cleanly when
+# Chromium or Playwright is missing (`make test` installs Chromium where it can).
+
+CHROMIUM = Path(os.environ.get("TRANSFERWATCH_CHROMIUM", "/usr/bin/chromium"))
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TEST_OUTPUT = Path(os.environ.get("TRANSFERWATCH_TEST_OUTPUT", "test-output"))
+
+# Run in the child with Django set up: a small world for the flows the browser tests drive.
+BROWSER_WORLD = """
+from datetime import date
+from django.contrib.auth.models import Group
+from transferwatch.accounts.models import Area, User
+from transferwatch.agencies.models import Agency
+from transferwatch.transfers.models import Person, TransferRequest
+phi = Area.objects.get_or_create(code="PHI", defaults={"name": "Philadelphia"})[0]
+agency = Agency.objects.create(ori="PA0000001", name="Example Township Police Department",
+                               state="PA", aor=phi, activation_date=date(2015, 1, 5))
+for name, role, areas in [("ivan", "crcl_investigator", [phi]), ("sue", "crcl_supervisor", []),
+                          ("ana", "crcl_analyst", []), ("phil", "ice_field_reviewer", [phi]),
+                          ("harry", "ice_hq_reviewer", []), ("lee", "dhs_leadership", [])]:
+    user = User.objects.create_user(name, password="%(password)s")
+    user.groups.add(Group.objects.get(name=role))
+    user.areas.set(areas)
+person = Person.objects.create(name="Canary Browser-Person", a_number="A099999999")
+TransferRequest.objects.create(person=person, agency=agency, aor=phi, request_type="detainer",
+                               request_date=date(2015, 6, 1))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a TransferWatch server in a child process (SQLite, fresh data folder)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api")
+    folder = tmp_path_factory.mktemp("live-site")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env.update(TRANSFERWATCH_MODE="development", TRANSFERWATCH_DATA_DIR=str(folder))
+    tw = [sys.executable, "-m", "transferwatch.cli"]
+    subprocess.run([*tw, "migrate", "--no-input"], env=env, check=True, capture_output=True)
+    world = BROWSER_WORLD % {"password": PASSWORD}
+    subprocess.run([*tw, "shell", "-c", world], env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        [*tw, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("the test server stopped: see " + str(log.name)) from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(live_site: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+def sign_in(browser: Any, base: str, username: str) -> Any:
+    """A new browser page signed in as `username` (demo users have no second factor here)."""
+    page = browser.new_context(base_url=base).new_page()
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
+
+
+def screenshot(page: Any, name: str) -> Path:
+    TEST_OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = TEST_OUTPUT / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations on the page (axe bundled, offline)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
