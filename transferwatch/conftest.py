@@ -27,6 +27,13 @@ from transferwatch.transfers.models import Conviction, Person, TransferRequest
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Argon2 costs ~0.1 s per user; tests not about hashing use a fast hasher."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str | None, areas: tuple[str, ...] = ()) -> User:
     user = User.objects.create_user(username, password=PASSWORD)
     if role:

@@ -12,6 +12,7 @@ from transferwatch.agencies.forms import AgencyFilter, AgencyForm
 from transferwatch.agencies.models import POPULATION_GROUPS, Agency
 from transferwatch.analytics.warehouse import bookings_by_quarter
 from transferwatch.audit.services import diff, record
+from transferwatch.escalations.services import agency_timeline
 from transferwatch.imports.warehouse import store
 from transferwatch.monitoring.services import agency_section
 from transferwatch.transfers.models import TransferRequest
@@ -54,6 +55,7 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
     }
     if request.user.has_perm("monitoring.view_monitoringrun"):
         context["monitoring"] = agency_section(agency)
+    context["timeline"] = agency_timeline(agency, request.user, context.get("monitoring"))
     return render(request, "agencies/detail.html", context)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -12,6 +13,7 @@ from transferwatch.audit.models import Event
 from transferwatch.conftest import PASSWORD
 
 
+@pytest.mark.real_password_hashing
 def test_it_stores_passwords_with_argon2(analyst: Any) -> None:
     assert analyst.password.startswith("argon2$")
 

@@ -1,0 +1,71 @@
+"""The letter of a notification or referral: one Django template, rendered to HTML and to PDF.
+
+The HTML is a complete document with its own print stylesheet (US Letter pages, page numbers in
+the footer); the PDF is WeasyPrint's rendering of that same HTML, so what a supervisor approves on
+screen is what is sent. When the escalation is sent its HTML is frozen in `letter_html`; later
+renderings (the page and the PDF) use the frozen copy.
+
+A letter describes patterns of an agency, never individuals: `a_number_found` is the check that
+refuses a letter carrying something shaped like an A-number.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+if TYPE_CHECKING:
+    from transferwatch.escalations.models import Escalation
+
+# An A-number: 8 or 9 digits, optionally after "A" and with the usual separators
+# (A123456789, A-123-456-789, 099 912 345). Not inside a longer word or number, so an ORI
+# (PA0460000) or a record number (CRCL-E-2026-000001) does not match.
+A_NUMBER = re.compile(r"(?<![A-Za-z0-9])A?[- ]?\d{3}[- ]?\d{3}[- ]?\d{2,3}(?![0-9])", re.IGNORECASE)
+SENDER = "Office for Civil Rights and Civil Liberties, U.S. Department of Homeland Security"
+TEMPLATE = "escalations/letters/letter.html"
+
+
+def a_number_found(*texts: str) -> bool:
+    """Whether any text holds something shaped like an A-number (markup ignored)."""
+    return any(A_NUMBER.search(strip_tags(t or "")) for t in texts)
+
+
+def render_letter(escalation: Escalation, at: datetime | None = None) -> str:
+    """The letter as a complete HTML document, dated `at` (the send time; now for a draft)."""
+    at = at or escalation.sent_at or timezone.now()
+    context = {
+        "e": escalation,
+        "agency": escalation.agency,
+        "date": timezone.localtime(at).date() if timezone.is_aware(at) else at.date(),
+        "draft": escalation.status in ("draft", "approved"),
+        "sender": SENDER,
+        "inquiries": list(escalation.inquiries.order_by("number")) if escalation.pk else [],
+        "run": escalation.monitoring_run,
+        "paragraph": f"escalations/letters/_{escalation.kind}.html",
+    }
+    return render_to_string(TEMPLATE, context)
+
+
+def letter_html(escalation: Escalation) -> str:
+    """The frozen letter once sent, else a fresh rendering of the draft."""
+    return escalation.letter_html or render_letter(escalation)
+
+
+def to_pdf(html: str) -> bytes:
+    """The letter as a tagged PDF (PDF/UA-1), titled from its <title>. Nothing is fetched: fonts
+    are the system's."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    # Only inline data: URLs; the letter has no images or external stylesheets, and a stray
+    # reference must never make the server fetch anything.
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    document = HTML(string=html, base_url=str(Path(__file__).parent), url_fetcher=fetcher)
+    pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1")
+    return pdf
