@@ -13,5 +13,6 @@ urlpatterns = [
     path("discretion/", include("transferwatch.discretion.urls")),
     path("escalations/", include("transferwatch.escalations.urls")),
     path("report/", include("transferwatch.cases.public_urls")),
+    path("public/", include("transferwatch.reports.public_urls")),
     path("api/", api.urls),
 ]
