@@ -37,6 +37,8 @@ DECISIONS = [
     ("denied", "Discretion declined"),
 ]
 FIELD_REVIEW_DAYS = 30
+# States in which the next move is ICE's (field or HQ review, or making the decision final).
+AWAITING_ICE = ("submitted", "field_review", "field_decided", "hq_review", "hq_decided")
 
 
 class PDRequestQuerySet(models.QuerySet["PDRequest"]):
@@ -54,7 +56,7 @@ class PDRequestQuerySet(models.QuerySet["PDRequest"]):
         return sent
 
     def awaiting_ice(self) -> PDRequestQuerySet:
-        return self.filter(status__in=("submitted", "field_review", "field_decided", "hq_review"))
+        return self.filter(status__in=AWAITING_ICE)
 
 
 class PDRequest(models.Model):
