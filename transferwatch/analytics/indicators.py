@@ -5,8 +5,8 @@ agencies differ for reasons that are not misuse, so an agency is not tested agai
 average with binomial noise alone: a normal random-effects model (DerSimonian-Laird, with one
 trimming step) is fitted across all assessable agencies, and the agency's z-score is
 ``(y - mu) / sqrt(se^2 + tau^2)`` - a funnel plot with over-dispersed limits. p-values are
-one-sided (the direction of concern) and q-values come from Benjamini-Hochberg over every
-agency and indicator of the run.
+one-sided (the direction of concern) and q-values come from weighted Benjamini-Hochberg over
+every agency and indicator of the run (the weak population benchmark with a small weight).
 
 References
 ----------
@@ -18,7 +18,8 @@ Gardner, T. and Kohli, A. (2009). "The C.A.P. Effect", Warren Institute (the pat
 DerSimonian, R. and Laird, N. (1986); Spiegelhalter, D. J. (2005) - see `fdr.dersimonian_laird`.
 Efron, B. and Morris, C. (1975). "Data analysis using Stein's estimator and its
 generalizations." JASA 70, 311-319 (empirical Bayes: judging a unit against the spread of units).
-Benjamini, Y. and Hochberg, Y. (1995) - see `fdr.bh_qvalues`.
+Benjamini, Y. and Hochberg, Y. (1995) - see `fdr.bh_qvalues`; Genovese, Roeder and Wasserman
+(2006) - see `fdr.weighted_bh_qvalues`. Mantel and Haenszel (1959) - see `mantel_haenszel`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import N_CELLS, AgencyInfo, Counts
-from transferwatch.analytics.fdr import bh_qvalues, excess_z, robust_random_effects
+from transferwatch.analytics.fdr import excess_z, robust_random_effects, weighted_bh_qvalues
 
 FloatArray = npt.NDArray[np.float64]
 NAMES = (
@@ -54,6 +55,10 @@ Q_SIGNIFICANT = 0.05
 Q_WATCH = 0.25
 Z95 = 1.959963984540054
 WEAK = frozenset({"population_benchmark"})  # reported, never enough alone to flag
+# Weight of a WEAK indicator's tests in the weighted Benjamini-Hochberg family (the others share
+# the rest so that the weights average 1): it cannot flag, so it gets a fifth of a full share of
+# the false-discovery budget. Fixed before looking at any data (docs/methods.md section 3).
+WEAK_WEIGHT = 0.2
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,10 @@ class _Table:
     """Per-agency sums over the counts table."""
 
     def __init__(self, counts: Counts, oris: Sequence[str]) -> None:
-        index = {o: i for i, o in enumerate(oris)}
-        self.a = np.array([index[o] for o in counts.ori], dtype=np.int64)
+        names = np.asarray(oris, dtype=str)
+        order = np.argsort(names, kind="stable")
+        # every ORI of the counts is one of `oris` (aggregate checks it)
+        self.a = order[np.searchsorted(names[order], counts.ori)].astype(np.int64)
         self.k = len(oris)
         self.c = counts
         quarters = np.unique(counts.quarter)
@@ -283,7 +290,7 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
 
 def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
     """Mantel-Haenszel log odds ratio of a request not meeting the transfer rules, agency against
-    its peers, within offence classes (`aggregate.request_cell`).
+    all other agencies, within offence classes (`aggregate.request_cell`).
 
     Whether a request can meet the rules depends on the booking's offence (severity, the
     significant-misdemeanour categories, minor traffic, conviction): an agency that books more
@@ -294,37 +301,37 @@ def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
     used the crude log odds ratio, leaving the offence mix in the between-agency spread; an
     indirect standardisation on the probability scale was tried before and absorbed most of a
     planted effect (it is attenuated in classes where almost every request meets the rules).
+    The reference is every other agency: a pooled group of a few peers adds their own honest
+    variation to the estimate (the spread across agencies is the comparison with peers); the
+    peers' share is given in the explanation.
     """
     reviewed = t.c.cell > 0
     n, x = t.sum("pep_known"), t.sum("not_pep")
     nc = t.by_cell("pep_known", reviewed)
     xc = t.by_cell("not_pep", reviewed)
+    # the reference is every other agency; the peers' share is given for context
     pn, px = _peer_sum(n, groups), _peer_sum(x, groups)
-    pnc, pxc = _peer_sum(nc, groups), _peer_sum(xc, groups)
-    thin = pn < MIN_RECORDS  # too few requests in the peer group: compare with all agencies
-    pn = np.where(thin, n.sum() - n, pn)
-    px = np.where(thin, x.sum() - x, px)
-    pnc = np.where(thin[:, None], nc.sum(axis=0) - nc, pnc)
-    pxc = np.where(thin[:, None], xc.sum(axis=0) - xc, pxc)
+    on, onc, oxc = n.sum() - n, nc.sum(axis=0) - nc, xc.sum(axis=0) - xc
     raw = _empty(t.k)
     raw.n[:] = n.astype(np.int64)
-    y, se = mantel_haenszel(xc, nc - xc, pxc, pnc - pxc)
+    y, se = mantel_haenszel(xc, nc - xc, oxc, onc - oxc)
     if "pep_eligible" not in t.c.present or "transfer_request" not in t.c.present:
         raw.why[:] = ["the bookings have no transfer_request or pep_eligible column"] * t.k
         return raw
-    ok = (n >= MIN_RECORDS) & (pn >= MIN_RECORDS)
+    ok = (n >= MIN_RECORDS) & (on >= MIN_RECORDS)
     raw.y[ok], raw.se[ok], raw.ok[:] = y[ok], se[ok], ok
     for i in np.flatnonzero(~ok).tolist():
         raw.why[i] = (
             f"too few records to assess ({n[i]:.0f} reviewed transfer requests; at least {MIN_RECORDS} needed)"
             if n[i] < MIN_RECORDS
-            else "too few transfer requests at peer agencies to compare"
+            else "too few transfer requests at other agencies to compare"
         )  # fmt: skip
     for i in np.flatnonzero(ok).tolist():
+        peers = f"; at peers {_pct(px[i] / pn[i])}" if pn[i] > 0 else ""
         raw.says[i] = (
             f"{_pct(x[i] / n[i])} of {n[i]:.0f} transfer requests did not meet the transfer "
-            f"rules; at peers {_pct(px[i] / pn[i])}; within the same offence classes the odds "
-            f"were {np.exp(y[i]):.2f} times the peers'"
+            f"rules{peers}; for requests of the same offence class (severity, kind of offence, "
+            f"conviction) the odds were {np.exp(y[i]):.2f} times other agencies'"
         )
     return raw
 
@@ -532,7 +539,8 @@ def compute(
                 raw.ok[sel] = False
         tested[name] = (p, z, half, mu)
     stacked = np.concatenate([tested[name][0] for name in NAMES])
-    q_all = bh_qvalues(stacked).reshape(len(NAMES), t.k)
+    weights = np.concatenate([np.full(t.k, WEAK_WEIGHT if n in WEAK else 1.0) for n in NAMES])
+    q_all = weighted_bh_qvalues(stacked, weights).reshape(len(NAMES), t.k)
     out: dict[str, list[Indicator]] = {o: [] for o in oris}
     for j, name in enumerate(NAMES):
         raw = raws[name]

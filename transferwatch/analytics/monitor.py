@@ -12,12 +12,13 @@ from transferwatch.analytics.aggregate import (
     AgencyInfo,
     MonitorInputError,
     aggregate,
+    connect,
+    file_source,
     read_agencies,
-    source_sql,
 )
 from transferwatch.analytics.indicators import compute, concern
 
-METHOD_VERSION = "2026.11-re-dl-bh-2"
+METHOD_VERSION = "2026.11-re-dl-wbh-mh-3"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 
@@ -56,18 +57,25 @@ def run(
     """
     step = progress or (lambda done, total: None)
     step(0, 3)
-    infos = read_agencies(agencies) if isinstance(agencies, Path) else list(agencies)
-    if not infos:
-        raise MonitorInputError("no agencies")
-    if period_from and period_to and period_from > period_to:
-        raise MonitorInputError(f"the period starts ({period_from}) after it ends ({period_to})")
-    if isinstance(bookings, str):
-        source = bookings
-    elif isinstance(bookings, Path):
-        source = source_sql([bookings])
-    else:
-        source = source_sql(list(bookings))
-    counts, first, last = aggregate(source, infos, period_from, period_to)
+    con = connect()  # one DuckDB connection for the agencies and the bookings
+    try:
+        infos = read_agencies(agencies, con) if isinstance(agencies, Path) else list(agencies)
+        if not infos:
+            raise MonitorInputError("no agencies")
+        if period_from and period_to and period_from > period_to:
+            raise MonitorInputError(
+                f"the period starts ({period_from}) after it ends ({period_to})"
+            )
+        described = None
+        if isinstance(bookings, str):
+            source = bookings
+        else:
+            source, described = file_source(
+                [bookings] if isinstance(bookings, Path) else list(bookings)
+            )
+        counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
+    finally:
+        con.close()
     step(1, 3)
     by_ori, n_bookings = compute(counts, infos, (first, last))
     step(2, 3)

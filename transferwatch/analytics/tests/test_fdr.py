@@ -14,6 +14,7 @@ from transferwatch.analytics.fdr import (
     excess_z,
     median_random_effects,
     robust_random_effects,
+    weighted_bh_qvalues,
 )
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "monitor_golden.json").read_text())
@@ -23,6 +24,22 @@ def test_it_matches_statsmodels_benjamini_hochberg() -> None:
     q = bh_qvalues(GOLDEN["bh"]["p"])
     np.testing.assert_allclose(q, GOLDEN["bh"]["q"], rtol=1e-12)
     np.testing.assert_allclose(q, GOLDEN["bh_scipy"], rtol=1e-12)
+
+
+def test_weighted_bh_matches_statsmodels_on_p_over_w() -> None:
+    """Genovese-Roeder-Wasserman: BH (statsmodels) on p / w, the weights rescaled to average 1."""
+    case = GOLDEN["weighted_bh"]
+    q = weighted_bh_qvalues(case["p"], case["w"])
+    np.testing.assert_allclose(q, case["q"], rtol=1e-12)
+
+
+def test_weighted_bh_with_equal_weights_is_bh_and_skips_untested() -> None:
+    p = [*GOLDEN["bh"]["p"][:5], float("nan"), *GOLDEN["bh"]["p"][5:]]
+    q = weighted_bh_qvalues(p, [3.0] * len(p))
+    np.testing.assert_allclose(q, bh_qvalues(p), rtol=1e-12)
+    assert np.isnan(q[5])
+    with pytest.raises(ValueError, match="positive"):
+        weighted_bh_qvalues([0.1, 0.2], [1.0, 0.0])
 
 
 def test_it_leaves_untested_entries_out_of_the_family() -> None:
@@ -66,3 +83,12 @@ def test_outliers_do_not_widen_the_spread_they_are_judged_against() -> None:
     assert robust.tau2 < classic.tau2 / 3
     assert robust.tau2 == pytest.approx(0.04, rel=0.35)
     assert robust.k == 200
+
+
+def test_a_handful_of_agencies_is_not_trimmed() -> None:
+    """With 7 agencies the median fit says tau = 0 and would set aside the widest one."""
+    y = np.array([0.07, -0.32, -0.59, -0.05, 0.7, -0.5, -0.19])
+    se = np.array([0.63, 0.38, 0.42, 0.32, 0.26, 0.39, 0.53])
+    assert median_random_effects(y, se).tau2 == 0.0
+    assert robust_random_effects(y, se) == dersimonian_laird(y, se)
+    assert robust_random_effects(y, se).tau2 > 0.1

@@ -16,6 +16,7 @@ from transferwatch.analytics.indicators import (
     did_proportions,
     log_odds_ratio,
     log_rate_ratio_change,
+    mantel_haenszel,
     peer_groups,
 )
 
@@ -46,6 +47,28 @@ def test_it_matches_a_saturated_poisson_model(case: dict[str, object]) -> None:
     est, se = log_rate_ratio_change(x0, x1, w0, w1)
     assert float(est) == pytest.approx(case["estimate"], rel=1e-9)
     assert float(se) == pytest.approx(case["se"], rel=1e-9)
+
+
+@pytest.mark.parametrize("case", GOLDEN["mantel_haenszel"])
+def test_it_matches_statsmodels_mantel_haenszel(case: dict[str, object]) -> None:
+    """Pooled log odds ratio and its Robins-Breslow-Greenland standard error (StratifiedTable)."""
+    strata = np.array(case["strata"], dtype=float)  # rows: strata; columns: a, b, c, d
+    y, se = mantel_haenszel(*strata.T)
+    assert float(y) == pytest.approx(case["log_or"], rel=1e-12)
+    assert float(se) == pytest.approx(case["se"], rel=1e-12)
+
+
+def test_mantel_haenszel_works_row_by_row_and_survives_one_sided_agencies() -> None:
+    """One row per agency; an agency with only events gets the 0.5 correction, not infinity."""
+    a = np.array([[3.0, 12.0], [40.0, 30.0], [0.0, 0.0]])
+    b = np.array([[40.0, 30.0], [0.0, 0.0], [0.0, 0.0]])
+    c = np.array([[200.0, 900.0]] * 3)
+    d = np.array([[4000.0, 2100.0]] * 3)
+    y, se = mantel_haenszel(a, b, c, d)
+    one, one_se = mantel_haenszel(a[0], b[0], c[0], d[0])
+    assert y[0] == pytest.approx(float(one)) and se[0] == pytest.approx(float(one_se))
+    assert np.isfinite(y[1]) and np.isfinite(se[1]) and y[1] > 3
+    assert np.isnan(y[2])  # no requests at all: no estimate (the indicator says too few)
 
 
 def test_did_refuses_an_empty_period() -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from transferwatch.analytics.aggregate import MonitorInputError
-from transferwatch.analytics.indicators import NAMES
+from transferwatch.analytics.indicators import NAMES, WEAK, WEAK_WEIGHT
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.synth import generate
 
@@ -58,7 +58,13 @@ def test_it_writes_the_contract_shape(null_run: dict[str, Any]) -> None:
                 assert not ind["flagged"] and ind["explanation"]
             else:
                 assert ind["ci_low"] <= ind["estimate"] <= ind["ci_high"]
-                assert 0 <= ind["p_value"] <= 1 and ind["p_value"] <= ind["q_value"] <= 1
+                assert 0 <= ind["p_value"] <= 1 and 0 <= ind["q_value"] <= 1
+                # weighted Benjamini-Hochberg: q is BH of p / w, the weights averaging 1; the
+                # weak indicator's weight is below 1, the others' at most 1 / WEAK_WEIGHT
+                if ind["name"] in WEAK:
+                    assert ind["p_value"] <= ind["q_value"]
+                else:
+                    assert ind["p_value"] * WEAK_WEIGHT <= ind["q_value"]
     json.dumps(null_run, allow_nan=False)
 
 

@@ -15,7 +15,10 @@ from pathlib import Path
 import numpy as np
 import statsmodels.api as sm  # type: ignore[import-untyped]
 from scipy import optimize, stats  # type: ignore[import-untyped]
-from statsmodels.stats.contingency_tables import Table2x2  # type: ignore[import-untyped]
+from statsmodels.stats.contingency_tables import (  # type: ignore[import-untyped]
+    StratifiedTable,
+    Table2x2,
+)
 from statsmodels.stats.meta_analysis import combine_effects  # type: ignore[import-untyped]
 from statsmodels.stats.multitest import multipletests  # type: ignore[import-untyped]
 
@@ -28,6 +31,15 @@ PAIRS = [(10, 30, 5, 35), (0, 40, 3, 50), (120, 400, 80, 410), (7, 7, 2, 9)]
 DID = [(30, 150, 70, 160, 900, 4000, 880, 4100), (12, 80, 14, 90, 500, 2000, 600, 2100)]
 # rate-ratio triple difference: group before, after; comparison before, after (0.5 added)
 RATES = [(20, 75, 310, 640), (0, 12, 40, 35), (150, 160, 900, 1010)]
+# Mantel-Haenszel: strata of (agency events, agency non-events, peer events, peer non-events)
+STRATA = [
+    [(3, 40, 200, 4000), (12, 30, 900, 2100), (9, 2, 500, 120), (0, 0, 80, 20)],
+    [(1, 60, 50, 6000), (0, 25, 300, 2500), (30, 5, 2000, 900)],
+    [(5, 5, 40, 60), (8, 2, 70, 30)],
+]
+# weighted Benjamini-Hochberg: p-values and weights (rescaled to average 1)
+WBH_P = [0.0001, 0.004, 0.019, 0.03, 0.2, 0.5, 0.51, 0.9, 0.045, 0.0008, 0.002, 0.3]
+WBH_W = [1, 1, 1, 0.2, 0.2, 1, 1, 0.2, 1, 0.2, 0.2, 1]
 
 
 def main() -> None:
@@ -75,6 +87,27 @@ def main() -> None:
             {"counts": [x0, x1, w0, w1], "estimate": -float(fit.params[3]), "se": float(fit.bse[3])}
         )
     out["rate_ratio_change"] = rates
+    mh = []
+    for strata in STRATA:
+        tables = np.array([[[a, b], [c, d]] for a, b, c, d in strata], dtype=float)
+        st = StratifiedTable(tables.transpose(1, 2, 0))  # 2 x 2 x strata
+        mh.append(
+            {
+                "strata": strata,
+                "log_or": float(st.logodds_pooled),
+                "se": float(st.logodds_pooled_se),
+            }
+        )
+    out["mantel_haenszel"] = mh
+    w = np.array(WBH_W, dtype=float)
+    w = w / w.mean()
+    scaled = np.array(WBH_P) / w
+    out["weighted_bh"] = {
+        "p": WBH_P,
+        "w": WBH_W,
+        # Genovese, Roeder and Wasserman (2006): BH on p / w (statsmodels caps the product at 1)
+        "q": multipletests(np.minimum(scaled, 1.0), method="fdr_bh")[1].tolist(),
+    }
     path = Path(__file__).with_name("monitor_golden.json")
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
