@@ -217,8 +217,14 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(live_site: str) -> Iterator[Any]:
+    """The system Chromium, for one test module at a time.
+
+    Playwright's sync API keeps an event loop running while it is open, and Django refuses ORM
+    calls while a loop runs in the thread: closing it after each module keeps the ORM tests that
+    follow working. Browser test modules never touch the ORM themselves.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

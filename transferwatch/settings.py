@@ -151,6 +151,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-us"
+# The public report pages are offered in English and Spanish (transferwatch/cases/locale).
+LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = "America/New_York"
 USE_I18N = True
 USE_TZ = True
@@ -161,6 +163,11 @@ STATIC_ROOT = DATA_DIR / "static"
 WAREHOUSE_DIR = DATA_DIR / "warehouse"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files sent with allegations: outside the web root, random names, served only to permitted roles.
+ATTACHMENTS_DIR = DATA_DIR / "attachments"
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_MAX_FILES = 5
+REPORT_MAX_REQUEST_BYTES = ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 # No personal data in logs: messages name records by id only, and request bodies are never logged.
 LOGGING = {

@@ -22,11 +22,10 @@ EDIT_AGENCIES = ("agencies.add_agency", "agencies.change_agency")
 VIEW_TRANSFERS = ("transfers.view_transferrequest",)
 VIEW_PEOPLE = ("transfers.view_person", "transfers.reveal_person")
 IMPORT_DATA = ("imports.view_import", "imports.add_import")
-VIEW_MONITORING = ("monitoring.view_monitoringrun", "monitoring.view_monitoringflag")
+VIEW_MONITORING = ("monitoring.view_monitoringrun",)
 RUN_MONITORING = (
     *VIEW_MONITORING,
     "monitoring.add_monitoringrun",
-    "monitoring.change_monitoringflag",  # triage flags
 )
 VIEW_CASES = (
     "cases.view_allegation",

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from transferwatch.accounts.dashboard import work_lists
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.models import Event
 from transferwatch.imports.models import Import
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = user.role
     context: dict[str, object] = {"role": role, "areas": user.areas.all()}
+    context["work_lists"] = work_lists(user)
     if user.has_perm("agencies.view_agency"):
         agencies = Agency.objects.visible_to(user)
         context["agency_count"] = agencies.count()

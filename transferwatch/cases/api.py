@@ -1,5 +1,177 @@
-"""API routes of this app, mounted on the project API in transferwatch/api/views.py."""
+"""API routes of this app, mounted on the project API at /api/allegations (bearer token).
 
-from ninja import Router
+ICE systems report allegations of improper conduct by a local agency on behalf of an officer
+(permission cases.report_allegation). An officer sees only what they reported; CRCL casework
+roles see all allegations. Anything outside the caller's scope is a 404, as on the web pages.
+The answers carry no personal data: people and the narrative go in, only the record comes out.
+"""
 
-router = Router()
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from transferwatch.agencies.models import Agency
+from transferwatch.api.schemas import Error, FieldError
+from transferwatch.cases import services
+from transferwatch.cases.forms import A_NUMBER
+from transferwatch.cases.models import ALLEGATION_TYPE_CODES, Allegation, InvolvedPerson
+from transferwatch.transfers.models import TransferRequest
+
+router = Router(tags=["allegations"])
+
+
+class PersonIn(Schema):
+    role: str = Field("subject", description="subject, witness or officer")
+    name: str = Field("", max_length=200)
+    a_number: str = Field("", max_length=12)
+    birth_date: date | None = None
+    description: str = Field("", max_length=300)
+
+
+class AllegationIn(Schema):
+    agency_ori: str | None = Field(None, description="ORI of the agency, if known")
+    agency_text: str = Field("", max_length=200, description="the agency as the officer names it")
+    types: list[str] = Field(description="allegation type codes, e.g. profiling_ethnicity")
+    encounter_date: date | None = None
+    encounter_place: str = Field("", max_length=200)
+    narrative: str = Field(max_length=10000, description="what happened")
+    people: list[PersonIn] = Field(default_factory=list, max_length=20)
+    transfer_ids: list[int] = Field(default_factory=list, description="related transfer requests")
+    language_needs: str = Field("", max_length=200)
+    interpreter_needed: bool = False
+
+
+class AllegationOut(Schema):
+    number: str
+    status: str
+    received_at: datetime
+    agency_ori: str | None
+    types: list[str]
+    source: str
+    channel: str
+    inquiry_opened: bool
+
+
+class ListFilter(Schema):
+    status: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def out(a: Allegation) -> dict[str, Any]:
+    return {
+        "number": a.number,
+        "status": a.status,
+        "received_at": a.received_at,
+        "agency_ori": a.agency.ori if a.agency else None,
+        "types": list(a.types),
+        "source": a.source,
+        "channel": a.channel,
+        "inquiry_opened": a.status == "retained",
+    }
+
+
+def _bad(field: str, detail: str) -> Status:
+    return Status(422, {"detail": f"{field}: {detail}", "field": field})
+
+
+@router.post(
+    "",
+    response={201: AllegationOut, 401: Error, 404: Error, 422: FieldError},
+    summary="Report an allegation of improper conduct by a local agency (ICE officer)",
+)
+def report(request: HttpRequest, data: AllegationIn) -> Any:
+    user = request.user
+    if not user.has_perm("cases.report_allegation"):
+        return Status(404, {"detail": "not found"})
+    unknown = [t for t in data.types if t not in ALLEGATION_TYPE_CODES]
+    if not data.types or unknown:
+        return _bad("types", f"use one or more of {', '.join(sorted(ALLEGATION_TYPE_CODES))}")
+    if not data.narrative.strip():
+        return _bad("narrative", "say what happened")
+    if data.encounter_date and data.encounter_date > timezone.localdate():
+        return _bad("encounter_date", "in the future")
+    agency = None
+    if data.agency_ori:
+        agency = Agency.objects.filter(ori=data.agency_ori.strip().upper()).first()
+        if agency is None:
+            return _bad("agency_ori", f"no agency {data.agency_ori!r}")
+    if agency is None and not data.agency_text.strip():
+        return _bad("agency_text", "name the agency (or give agency_ori)")
+    people = []
+    roles = dict(InvolvedPerson.ROLES)
+    for n, p in enumerate(data.people):
+        a_number = p.a_number.replace("-", "").strip()
+        match = A_NUMBER.match(a_number) if a_number else None
+        if a_number and not match:
+            return _bad(f"people[{n}].a_number", "8 or 9 digits")
+        if p.role not in roles:
+            return _bad(f"people[{n}].role", "use subject, witness or officer")
+        people.append(
+            services.PersonData(
+                name=p.name.strip(),
+                a_number=match.group(1).zfill(9) if match else "",
+                birth_date=p.birth_date,
+                role=p.role,
+                description=p.description,
+            )
+        )
+    transfers = list(TransferRequest.objects.visible_to(user).filter(pk__in=data.transfer_ids))
+    if len(transfers) != len(set(data.transfer_ids)):
+        return _bad("transfer_ids", "not all of these transfer requests are within your scope")
+    allegation, _ = services.create_allegation(
+        services.AllegationData(
+            source="ice_officer",
+            channel="api",
+            types=list(dict.fromkeys(data.types)),
+            agency=agency,
+            agency_text=data.agency_text.strip(),
+            encounter_date=data.encounter_date,
+            encounter_place=data.encounter_place,
+            narrative=data.narrative,
+            language_needs=data.language_needs,
+            interpreter_needed=data.interpreter_needed,
+            people=people,
+            transfers=transfers,
+        ),
+        user,
+    )
+    return Status(201, out(allegation))
+
+
+@router.get(
+    "",
+    response={200: list[AllegationOut], 401: Error, 422: FieldError},
+    summary="Allegations the caller may see (an officer: the ones they reported), newest first",
+)
+def list_allegations(request: HttpRequest, filters: Query[ListFilter]) -> Any:
+    if not 1 <= filters.limit <= 1000 or filters.offset < 0:
+        return _bad("limit", "between 1 and 1000; offset: 0 or more")
+    allegations = Allegation.objects.visible_to(request.user).select_related("agency")
+    if filters.status:
+        allegations = allegations.filter(status=filters.status)
+    page = allegations[filters.offset : filters.offset + filters.limit]
+    return Status(200, [out(a) for a in page])
+
+
+@router.get(
+    "/{number}",
+    response={200: AllegationOut, 401: Error, 404: Error},
+    summary="One allegation, if the caller may see it",
+)
+def get_allegation(request: HttpRequest, number: str) -> Any:
+    allegation = (
+        Allegation.objects.visible_to(request.user)
+        .select_related("agency")
+        .filter(number=number)
+        .first()
+    )
+    if allegation is None:
+        return Status(404, {"detail": "not found"})
+    return Status(200, out(allegation))

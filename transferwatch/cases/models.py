@@ -184,6 +184,8 @@ class Allegation(models.Model):
     indicators = models.JSONField(default=list, blank=True)  # flagged indicator names
     outcome_text = models.TextField(blank=True)  # referral office and answer, or close reason
     referred_to = models.CharField(max_length=200, blank=True)
+    referral_answer = models.TextField(blank=True)  # the other office's answer, when it comes
+    referral_answered_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)
 
@@ -368,6 +370,9 @@ class Attachment(models.Model):
     )
     inquiry = models.ForeignKey(
         Inquiry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    entry = models.ForeignKey(
+        InquiryEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)

@@ -1,5 +1,11 @@
 """Public pages (no login): report a problem, check its status with the record number."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from transferwatch.cases import public
+
+urlpatterns = [
+    path("", public.report, name="report"),
+    path("received/", public.report_done, name="report_done"),
+    path("status/", public.status, name="report_status"),
+]

@@ -1,1 +1,1 @@
-"""Plan part P1: monitoring runs over the bookings warehouse, their stored results and flags. Built by the monitoring issue."""
+"""Plan part P1: monitoring runs over the bookings warehouse, their stored results, and monitoring allegations for newly significant agencies. Built by the monitoring issue."""

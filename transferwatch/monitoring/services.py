@@ -1,4 +1,7 @@
-"""Monitoring runs as state transitions: queued -> running -> done | failed; flags open -> triaged.
+"""Monitoring runs as state transitions: queued -> running -> done | failed.
+
+An agency newly at `significant` concern becomes a monitoring allegation (cases app) for CRCL
+analysts to triage, linked to the run and the flagged indicators.
 
 Each move is one function that checks the state, changes it in a transaction and records an audit
 event in that same transaction. The web task and `transferwatch monitor_run` both call `execute`.
@@ -18,11 +21,11 @@ from transferwatch.agencies.models import Agency
 from transferwatch.analytics.aggregate import AgencyInfo, MonitorInputError
 from transferwatch.analytics.monitor import run as run_engine
 from transferwatch.audit.services import record
+from transferwatch.cases.services import monitoring_allegation
 from transferwatch.imports.warehouse import store
 from transferwatch.monitoring.models import (
     AgencyResult,
     IndicatorResult,
-    MonitoringFlag,
     MonitoringRun,
 )
 
@@ -132,7 +135,7 @@ def _previous_significant(run: MonitoringRun) -> set[int]:
 
 
 def finish(run: MonitoringRun, document: dict[str, Any]) -> MonitoringRun:
-    """Store the engine's document, raise flags for newly significant agencies, mark done."""
+    """Store the engine's document, open allegations for newly significant agencies, mark done."""
     agencies = {a.ori: a for a in Agency.objects.only("pk", "ori")}
     with transaction.atomic():
         run = _locked(run, ("running",))
@@ -192,48 +195,8 @@ def finish(run: MonitoringRun, document: dict[str, Any]) -> MonitoringRun:
             if result is None or result.concern != "significant" or result.agency.pk in before:
                 continue
             names = sorted({i["name"] for i in entry["indicators"] if i["flagged"]})
-            raise_flag(run, result.agency, names)
+            monitoring_allegation(run, result.agency, names)
     return run
-
-
-def raise_flag(run: MonitoringRun, agency: Agency, indicators: list[str]) -> MonitoringFlag:
-    with transaction.atomic():
-        flag = MonitoringFlag.objects.create(run=run, agency=agency, indicators=indicators)
-        record(
-            "monitoring.flag.created",
-            flag,
-            changes={"run": run.pk, "agency": agency.ori, "indicators": indicators},
-        )
-    return flag
-
-
-def triage(flag: MonitoringFlag, user: Any, note: str) -> MonitoringFlag:
-    """An analyst has looked at the flag; `note` says what they found or decided."""
-    with transaction.atomic():
-        flag = MonitoringFlag.objects.select_for_update().get(pk=flag.pk)
-        if flag.status != "open":
-            raise TransitionError(f"flag {flag.pk} is {flag.status}, not open")
-        flag.status = "triaged"
-        flag.triaged_by = user
-        flag.triaged_at = timezone.now()
-        flag.note = note
-        flag.save()
-        record("monitoring.flag.triaged", flag, actor=user, changes={"agency": flag.agency_id})
-    return flag
-
-
-def reopen(flag: MonitoringFlag, user: Any) -> MonitoringFlag:
-    """The reverse of `triage`."""
-    with transaction.atomic():
-        flag = MonitoringFlag.objects.select_for_update().get(pk=flag.pk)
-        if flag.status != "triaged":
-            raise TransitionError(f"flag {flag.pk} is {flag.status}, not triaged")
-        flag.status = "open"
-        flag.triaged_by = None
-        flag.triaged_at = None
-        flag.save()
-        record("monitoring.flag.reopened", flag, actor=user)
-    return flag
 
 
 def execute(run: MonitoringRun) -> MonitoringRun:

@@ -5,5 +5,4 @@ from transferwatch.monitoring import views
 urlpatterns = [
     path("", views.monitoring_home, name="monitoring_home"),
     path("runs/<int:pk>/", views.run_detail, name="monitoring_run"),
-    path("flags/<int:pk>/triage/", views.flag_triage, name="monitoring_flag_triage"),
 ]

@@ -8,8 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from transferwatch.accounts.access import permission_or_404
+from transferwatch.cases.models import Allegation
 from transferwatch.monitoring import services
-from transferwatch.monitoring.models import AgencyResult, MonitoringFlag, MonitoringRun
+from transferwatch.monitoring.models import AgencyResult, MonitoringRun
 from transferwatch.monitoring.tasks import run_monitoring
 
 CONCERN_ORDER = {"significant": 0, "watch": 1, "none": 2}
@@ -27,18 +28,8 @@ class StartForm(forms.Form):
         return data
 
 
-class TriageForm(forms.Form):
-    note = forms.CharField(
-        label="What you found or decided", widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 def get_run_for_user(request: HttpRequest, pk: int) -> MonitoringRun:
     return get_object_or_404(MonitoringRun.objects.visible_to(request.user), pk=pk)
-
-
-def get_flag_for_user(request: HttpRequest, pk: int) -> MonitoringFlag:
-    return get_object_or_404(MonitoringFlag.objects.visible_to(request.user), pk=pk)
 
 
 @permission_or_404("monitoring.view_monitoringrun")
@@ -64,20 +55,18 @@ def monitoring_home(request: HttpRequest) -> HttpResponse:
         if latest
         else AgencyResult.objects.none()
     )
-    flags = (
-        MonitoringFlag.objects.visible_to(request.user)
-        .filter(status="open")
-        .select_related("agency", "run")
+    to_triage = (
+        Allegation.objects.visible_to(request.user)
+        .filter(source="crcl_monitoring", status="received")
+        .select_related("agency")
     )
     context = {
         "form": form,
         "can_start": can_start,
-        "can_triage": request.user.has_perm("monitoring.change_monitoringflag"),
         "page": Paginator(runs, 20).get_page(request.GET.get("page")),
         "latest": latest,
         "concerns": concerns,
-        "flags": flags,
-        "triage_form": TriageForm(),
+        "to_triage": to_triage,
     }
     return render(request, "monitoring/index.html", context)
 
@@ -98,16 +87,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         key=lambda r: (CONCERN_ORDER[r.concern], r.agency.ori),
     )
-    context = {"run": run, "results": results, "flags": run.flags.select_related("agency")}
+    context = {
+        "run": run,
+        "results": results,
+        "allegations": run.allegations.select_related("agency"),
+    }
     return render(request, "monitoring/run_detail.html", context)
-
-
-@permission_or_404("monitoring.view_monitoringflag", "monitoring.change_monitoringflag")
-def flag_triage(request: HttpRequest, pk: int) -> HttpResponse:
-    flag = get_flag_for_user(request, pk)
-    if request.method != "POST":
-        raise Http404
-    form = TriageForm(request.POST)
-    if form.is_valid() and flag.status == "open":
-        services.triage(flag, request.user, form.cleaned_data["note"])
-    return redirect("monitoring_home")

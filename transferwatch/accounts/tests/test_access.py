@@ -39,6 +39,13 @@ PAGES = {
     "audit_log": {"auditor"},
     "import_list": AGENCY_EDITORS,
     "review_queue": {"field_phi", "opla"},
+    "allegation_list": {"analyst", "investigator", "supervisor", "field_phi", "hq"},
+    "allegation_new": {"analyst", "investigator", "supervisor"},
+    "allegation_report": {"field_phi", "hq"},
+    "inquiry_list": {"investigator", "supervisor"},
+    "pd_list": {"investigator", "supervisor", "field_phi", "hq", "opla"},
+    "escalation_list": {"investigator", "supervisor", "leadership"},
+    "measure_list": {"analyst", "investigator", "supervisor"},
 }
 
 

@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from transferwatch.analytics.synth import Summary
+from transferwatch.cases.models import Allegation
 from transferwatch.conftest import client_for
 from transferwatch.monitoring import services
-from transferwatch.monitoring.models import MonitoringFlag, MonitoringRun
+from transferwatch.monitoring.models import MonitoringRun
 from transferwatch.monitoring.tests.conftest import significant_ori
 
 
@@ -28,7 +29,7 @@ def test_it_shows_monitoring_to_crcl_hq_and_leadership(
     home = client.get("/monitoring/").content.decode()
     assert f"/monitoring/runs/{finished_runs[-1].pk}/" in home
     PLANTED = significant_ori()
-    assert PLANTED in home  # significant in the latest run and an open flag
+    assert PLANTED in home  # significant in the latest run and an allegation to triage
     assert client.get(f"/monitoring/runs/{finished_runs[0].pk}/").status_code == 200
     assert ">Monitoring</span>" in home  # in the navigation
     assert "Monitoring</h2>" in client.get(f"/agencies/{PLANTED}/").content.decode()
@@ -39,26 +40,20 @@ def test_it_hides_monitoring_from_everyone_else(
     who: str, request: pytest.FixtureRequest, finished_runs: list[MonitoringRun]
 ) -> None:
     client = client_for(request.getfixturevalue(who))
-    flag = MonitoringFlag.objects.first()
-    assert flag is not None
+    assert Allegation.objects.exists()
     assert client.get("/monitoring/").status_code == 404
     assert client.get(f"/monitoring/runs/{finished_runs[0].pk}/").status_code == 404
     assert client.post("/monitoring/", {}).status_code == 404
-    assert client.post(f"/monitoring/flags/{flag.pk}/triage/", {"note": "x"}).status_code == 404
     assert MonitoringRun.objects.count() == 2
-    assert not MonitoringFlag.objects.exclude(status="open").exists()
 
 
-def test_it_lets_viewers_see_but_not_start_or_triage(
+def test_it_lets_viewers_see_but_not_start_a_run(
     investigator: Any, finished_runs: list[MonitoringRun]
 ) -> None:
     client = client_for(investigator)
-    flag = MonitoringFlag.objects.first()
-    assert flag is not None
     page = client.get("/monitoring/").content.decode()
-    assert "Start the run" not in page and "Mark triaged" not in page
+    assert "Start the run" not in page
     assert client.post("/monitoring/", {}).status_code == 404
-    assert client.post(f"/monitoring/flags/{flag.pk}/triage/", {"note": "x"}).status_code == 404
     assert MonitoringRun.objects.count() == 2
 
 

@@ -1,4 +1,4 @@
-"""Monitoring runs: started from the web or the command line, stored, flags raised and triaged."""
+"""Monitoring runs: started from the web or the command line, stored, monitoring allegations opened."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from transferwatch.analytics.monitor import METHOD_VERSION
 from transferwatch.analytics.synth import Summary
 from transferwatch.audit.models import Event
 from transferwatch.audit.services import verify_chain
+from transferwatch.cases.models import Allegation, history
 from transferwatch.conftest import client_for
 from transferwatch.monitoring import services
 from transferwatch.monitoring.models import (
     AgencyResult,
     IndicatorResult,
-    MonitoringFlag,
     MonitoringRun,
 )
 from transferwatch.monitoring.tests.conftest import IMMEDIATE, significant_ori
@@ -52,11 +52,14 @@ def test_it_runs_from_the_web_and_stores_the_results(
     assert all(r.flagged for r in significant)
     PLANTED_SIGNIFICANT = significant_ori()
     assert IndicatorResult.objects.filter(agency_result__run=run, name="dismissal_disparity").exists()  # fmt: skip
-    assert MonitoringFlag.objects.count() == len(significant)
-    flag = MonitoringFlag.objects.get(agency__ori=PLANTED_SIGNIFICANT)
-    assert flag.status == "open"
-    assert "dismissal_disparity" in flag.indicators
-    assert _actions() == ["monitoring.run.queued", "monitoring.run.started", "monitoring.run.finished"] + ["monitoring.flag.created"] * len(significant)  # fmt: skip
+    assert Allegation.objects.count() == len(significant)
+    opened = Allegation.objects.get(agency__ori=PLANTED_SIGNIFICANT)
+    assert opened.status == "received" and opened.monitoring_run == run
+    assert (opened.source, opened.channel) == ("crcl_monitoring", "monitoring")
+    assert "dismissal_disparity" in opened.indicators
+    assert "profiling_ethnicity" in opened.types
+    assert _actions() == ["monitoring.run.queued", "monitoring.run.started", "monitoring.run.finished"]  # fmt: skip
+    assert Event.objects.filter(action="cases.allegation.created").count() == len(significant)
     page = client.get(f"/monitoring/runs/{run.pk}/").content.decode()
     assert PLANTED_SIGNIFICANT in page and "significant concern" in page
     assert "dismissal_disparity" in page
@@ -64,7 +67,7 @@ def test_it_runs_from_the_web_and_stores_the_results(
 
 
 @override_settings(TASKS=IMMEDIATE)
-def test_it_does_not_flag_the_same_agency_twice(
+def test_it_does_not_open_a_second_allegation_for_the_same_agency(
     warehouse: Summary, supervisor: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     client = client_for(supervisor)
@@ -73,7 +76,7 @@ def test_it_does_not_flag_the_same_agency_twice(
             client.post("/monitoring/", {})
     assert MonitoringRun.objects.filter(status="done").count() == 2
     first = MonitoringRun.objects.order_by("pk").first()
-    assert MonitoringFlag.objects.count() == first.results.filter(concern="significant").count() >= 1  # type: ignore[union-attr]  # fmt: skip
+    assert Allegation.objects.count() == first.results.filter(concern="significant").count() >= 1  # type: ignore[union-attr]  # fmt: skip
 
 
 def _document(concern: str) -> dict[str, Any]:
@@ -115,9 +118,9 @@ def test_it_flags_an_agency_only_when_it_newly_reaches_significant(phi_agency: A
     flags_after = []
     for concern in ("none", "significant", "significant", "watch", "significant"):
         _finish(concern)
-        flags_after.append(MonitoringFlag.objects.count())
+        flags_after.append(Allegation.objects.count())
     assert flags_after == [0, 1, 1, 1, 2]
-    assert MonitoringFlag.objects.first().indicators == ["dismissal_disparity"]  # type: ignore[union-attr]
+    assert Allegation.objects.first().indicators == ["dismissal_disparity"]  # type: ignore[union-attr]
 
 
 def test_it_refuses_moves_the_status_does_not_allow(phi_agency: Agency) -> None:
@@ -134,21 +137,23 @@ def test_it_fails_a_run_without_agencies(db: Any) -> None:
     assert _actions() == ["monitoring.run.queued", "monitoring.run.started", "monitoring.run.failed"]  # fmt: skip
 
 
-def test_it_triages_a_flag_and_records_who(phi_agency: Agency, analyst: Any) -> None:
+def test_a_monitoring_allegation_is_triaged_like_any_other(
+    phi_agency: Agency, analyst: Any
+) -> None:
     _finish("significant")
-    flag = MonitoringFlag.objects.get()
+    opened = Allegation.objects.get()
+    steps = list(history(opened))
+    assert [s.action for s in steps] == ["created"] and steps[0].actor_name == "monitoring"
     client = client_for(analyst)
-    response = client.post(f"/monitoring/flags/{flag.pk}/triage/", {"note": "asked for records"})
+    page = client.get("/monitoring/").content.decode()
+    assert opened.number in page and "Monitoring allegations to triage" in page
+    response = client.post(
+        f"/cases/allegations/{opened.number}/act/triage/", {"text": "asked for records"}
+    )
     assert response.status_code == 302
-    flag.refresh_from_db()
-    assert flag.status == "triaged" and flag.triaged_by == analyst and flag.triaged_at
-    assert flag.note == "asked for records"
-    event = Event.objects.get(action="monitoring.flag.triaged")
-    assert event.actor == analyst and event.object_id == str(flag.pk)
-    assert "asked for records" not in client.get("/monitoring/").content.decode()
-    services.reopen(flag, analyst)
-    flag.refresh_from_db()
-    assert flag.status == "open"
+    opened.refresh_from_db()
+    assert opened.status == "triaged"
+    assert opened.number not in client.get("/monitoring/").content.decode()
     assert verify_chain().ok
 
 
@@ -160,7 +165,7 @@ def test_it_runs_from_the_command_line(warehouse: Summary) -> None:
     significant = run.results.filter(concern="significant").count()
     assert significant >= 1
     assert f"run {run.pk}: 12 agencies, {significant} significant" in out.getvalue()
-    assert "1 new flag" in out.getvalue()
+    assert f"{significant} monitoring allegation" in out.getvalue()
 
 
 def test_it_exits_2_on_bad_input(db: Any) -> None:

@@ -14,7 +14,7 @@ from transferwatch.monitoring.management.commands.monitor import option_date
 class Command(BaseCommand):
     help = (
         "Run the monitoring engine over the imported warehouse and agencies, store the results "
-        "and raise flags for agencies newly at significant concern. Exit 2 on bad input, 1 on "
+        "and open monitoring allegations for agencies newly at significant concern. Exit 2 on bad input, 1 on "
         "failure."
     )
 
@@ -36,5 +36,7 @@ class Command(BaseCommand):
         if run.status == "failed":
             # The engine refused the input (no agencies, no bookings in the period, ...).
             raise CommandError(f"run {run.pk} failed: {run.message}", returncode=2)
-        flags = run.flags.count()
-        self.stdout.write(f"run {run.pk}: {run.message}; {flags} new flag{'s' * (flags != 1)}")
+        opened = run.allegations.count()
+        self.stdout.write(
+            f"run {run.pk}: {run.message}; {opened} monitoring allegation{'s' * (opened != 1)} opened"
+        )
