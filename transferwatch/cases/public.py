@@ -175,6 +175,28 @@ def _public_words() -> dict[str, str]:
     }
 
 
+def _discretion_words(allegation: Allegation) -> str:
+    """What the submitter may know of a PD request CRCL made to ICE: that it exists and whether
+    ICE has decided (never the decision's content, which CRCL explains in person)."""
+    from transferwatch.discretion.models import PDRequest
+
+    requests = PDRequest.objects.filter(inquiry__allegation=allegation).exclude(
+        status__in=("draft", "withdrawn")
+    )
+    if requests.filter(status="final").exists():
+        return str(
+            _(
+                "ICE made a final decision on a request for prosecutorial discretion that CRCL "
+                "sent about your report. CRCL will contact you about it."
+            )
+        )
+    if requests.exists():
+        return str(
+            _("CRCL asked ICE to consider prosecutorial discretion; ICE is reviewing the request.")
+        )
+    return ""
+
+
 def _find(number: str, secret: str) -> Allegation | None:
     """The allegation when the pair matches; the same work is done when the number is unknown."""
     allegation = Allegation.objects.filter(number=number.strip().upper()).first()
@@ -206,6 +228,7 @@ def status(request: HttpRequest) -> HttpResponse:
                     "number": allegation.number,
                     "received": allegation.received_at,
                     "words": _public_words()[shown.public_status],
+                    "discretion": _discretion_words(shown),
                 }
                 context["form"] = StatusForm()
         return _page(request, lang, "cases/public/status.html", context)

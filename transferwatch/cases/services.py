@@ -29,6 +29,7 @@ from transferwatch.cases.models import (
     InquiryEntry,
     InvolvedPerson,
     Recommendation,
+    Step,
     history,
 )
 from transferwatch.lib import workflow
@@ -377,3 +378,74 @@ def investigators() -> QuerySet[Any]:
         .distinct()
         .order_by("username")
     )
+
+
+def _bare_a_number(value: str) -> str:
+    return value.strip().upper().removeprefix("A")
+
+
+def transfer_suggestions(allegation: Allegation) -> list[Any]:
+    """Transfer requests about the allegation's people (same A-number, or name and birth date).
+
+    These are how a person named in an allegation is found in ICE custody, so that a PD request
+    can be made for them.
+    """
+    from transferwatch.transfers.models import TransferRequest
+
+    people = list(allegation.people.all())
+    wanted = Q()
+    for p in people:
+        if p.a_number:
+            bare = _bare_a_number(p.a_number)
+            wanted |= Q(person__a_number__in=[bare, f"A{bare}"])
+        if p.name and p.birth_date:
+            wanted |= Q(person__name__iexact=p.name.strip(), person__birth_date=p.birth_date)
+    if not wanted:
+        return []
+    linked = allegation.transfers.values_list("pk", flat=True)
+    return list(
+        TransferRequest.objects.filter(wanted)
+        .exclude(pk__in=linked)
+        .select_related("aor", "agency")
+        .order_by("-request_date")[:10]
+    )
+
+
+def link_transfer(
+    allegation: Allegation, transfer: Any, user: Any, *, unlink: bool = False
+) -> None:
+    """Link (or unlink) a transfer request; an involved person with the same A-number (or name
+    and date of birth) who is not yet tied to a person record is tied to the request's person."""
+    with transaction.atomic():
+        if unlink:
+            allegation.transfers.remove(transfer)
+        else:
+            allegation.transfers.add(transfer)
+            person = transfer.person
+            if person is not None:
+                for p in allegation.people.filter(person__isnull=True):
+                    same_a = p.a_number and _bare_a_number(p.a_number) == _bare_a_number(
+                        person.a_number or "-"
+                    )
+                    same_name = (
+                        p.name
+                        and p.birth_date
+                        and p.name.strip().lower() == (person.name or "").strip().lower()
+                        and p.birth_date == person.birth_date
+                    )
+                    if same_a or same_name:
+                        p.person = person
+                        p.save(update_fields=["person"])
+        action = "transfer_unlinked" if unlink else "transfer_linked"
+        Step.objects.create(
+            record=allegation,
+            action=action,
+            from_status=allegation.status,
+            to_status=allegation.status,
+            actor=user,
+            actor_name=user.get_username(),
+            text=f"Transfer request #{transfer.pk}",
+        )
+        record(
+            f"cases.allegation.{action}", allegation, actor=user, changes={"transfer": transfer.pk}
+        )

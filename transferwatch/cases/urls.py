@@ -9,6 +9,11 @@ urlpatterns = [
     path("allegations/<str:number>/", views.allegation_detail, name="allegation_detail"),
     path("allegations/<str:number>/reveal/", views.allegation_reveal, name="allegation_reveal"),
     path(
+        "allegations/<str:number>/transfers/",
+        views.allegation_transfer,
+        name="allegation_transfer",
+    ),
+    path(
         "allegations/<str:number>/act/<slug:action>/",
         views.allegation_act,
         name="allegation_act",

@@ -120,6 +120,9 @@ def _allegation_page(
                 moves.ALLEGATION_MOVES, allegation, user, Allegation.objects.visible_to
             ),
             investigators=services.investigators(),
+            transfer_suggestions=services.transfer_suggestions(allegation)
+            if user.has_perm("cases.change_allegation")
+            else [],
         )
         if allegation.status in ("received", "triaged"):
             context["duplicates"] = services.possible_duplicates(allegation)
@@ -137,6 +140,30 @@ def allegation_reveal(request: HttpRequest, number: str) -> HttpResponse:
     allegation = get_allegation_for_user(request, number)
     services.reveal_people(allegation, request.user)
     return _allegation_page(request, allegation, revealed=True)
+
+
+@require_POST
+@permission_or_404(VIEW, "cases.change_allegation")
+def allegation_transfer(request: HttpRequest, number: str) -> HttpResponse:
+    """Link (or unlink) a transfer request, by its number, to the allegation."""
+    from transferwatch.transfers.models import TransferRequest
+
+    allegation = get_allegation_for_user(request, number)
+    raw = request.POST.get("transfer", "").strip().lstrip("#")
+    transfer = (
+        TransferRequest.objects.visible_to(request.user).filter(pk=int(raw)).first()
+        if raw.isdigit()
+        else None
+    )
+    if transfer is None:
+        messages.error(request, f"No transfer request #{raw or '?'} that you may see.")
+    else:
+        unlink = request.POST.get("unlink") == "on"
+        services.link_transfer(allegation, transfer, request.user, unlink=unlink)
+        messages.success(
+            request, f"Transfer request #{transfer.pk} {'unlinked' if unlink else 'linked'}."
+        )
+    return redirect("allegation_detail", number=number)
 
 
 @require_POST
@@ -254,6 +281,9 @@ def _inquiry_page(
         "responses": [c for c in Recommendation.RESPONSES if c[0]],
         "actions": _actions(moves.INQUIRY_MOVES, inquiry, user, Inquiry.objects.visible_to),
         "steps": _steps(inquiry, moves.INQUIRY_MOVES),
+        "pd_requests": inquiry.pd_requests.all()
+        if user.has_perm("discretion.view_pdrequest")
+        else [],
         "entry_form": entry_form or EntryForm(),
         "recommendation_form": recommendation_form or RecommendationForm(),
         "can_add_entry": can_work and inquiry.status in services.OPEN_FILE_STATES,
