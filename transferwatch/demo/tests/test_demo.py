@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from transferwatch.accounts.dashboard import work_lists
 from transferwatch.accounts.models import User
 from transferwatch.accounts.roles import ROLES
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.services import verify_chain
+from transferwatch.cases.models import Allegation, Inquiry
+from transferwatch.discretion.models import PDRequest
+from transferwatch.escalations.models import Escalation, RemedialMeasure
 from transferwatch.imports.models import Import
 from transferwatch.imports.warehouse import store
 from transferwatch.monitoring.models import MonitoringRun
@@ -45,6 +49,20 @@ def test_it_loads_data_through_the_importers_and_one_user_per_role(data_dir: Pat
     assert MonitoringRun.objects.get().status == "done"
     named = Person.objects.exclude(name="")
     assert named.exists() and all(p.a_number.startswith("0999") for p in named)
+    # Casework for every role's work list, made through the lifecycle moves.
+    assert "A public report to check at /report/status/" in printed
+    assert Allegation.objects.filter(source="public", status="received").exists()
+    assert Inquiry.objects.get().status == "investigating"
+    assert PDRequest.objects.get().status == "submitted"
+    assert set(Escalation.objects.values_list("kind", "status")) == {
+        ("doj", "draft"),
+        ("leadership", "sent"),
+    }
+    assert RemedialMeasure.objects.get().status == "in_progress"
+    field = User.objects.get(username="field-phi")
+    assert {w.key: w.count for w in work_lists(field)}["pd_to_decide"] == 1
+    supervisor = User.objects.get(username="supervisor")
+    assert {w.key: w.count for w in work_lists(supervisor)}["approvals"] == 1
 
 
 def test_it_is_idempotent_and_resets_passwords(data_dir: Path) -> None:
@@ -60,4 +78,5 @@ def test_it_is_idempotent_and_resets_passwords(data_dir: Path) -> None:
         store().manifest()["rows"],
     ) == counts
     assert all(hashes[u] != p for u, p in User.objects.values_list("username", "password"))
+    assert PDRequest.objects.count() == 1  # casework is loaded once
     assert verify_chain().ok

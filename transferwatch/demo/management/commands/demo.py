@@ -12,7 +12,7 @@ from transferwatch.accounts.management.commands.users import assign
 from transferwatch.accounts.models import User
 from transferwatch.accounts.roles import ROLES
 from transferwatch.audit.services import record
-from transferwatch.demo import data
+from transferwatch.demo import casework, data
 
 # username -> (role, areas)
 DEMO_USERS = {
@@ -43,6 +43,7 @@ class Command(BaseCommand):
         for imp in data.load(seed=options["seed"]):
             self.stdout.write(f"  {imp.message}")
         self.stdout.write("\nDemo users (passwords are new each time `make demo` runs):")
+        users: dict[str, User] = {}
         for username, (role, areas) in DEMO_USERS.items():
             password = secrets.token_urlsafe(12)
             with transaction.atomic():
@@ -57,8 +58,15 @@ class Command(BaseCommand):
                     user,
                     changes={"role": role, "areas": areas},
                 )
+            users[username] = user
             where = f" ({', '.join(areas)})" if areas else ""
             if username in TITLES:
                 where += f", {dict(User.TITLES)[TITLES[username]]}"
             self.stdout.write(f"  {username:<13} {password}   {ROLES[role].label}{where}")
+        public = casework.load(users)
+        if public:
+            self.stdout.write(
+                "\nInvented casework loaded. A public report to check at /report/status/: "
+                f"record number {public['number']}, secret {public['secret']}"
+            )
         self.stdout.write("\nOpen http://127.0.0.1:8000 and sign in as any of them.")
