@@ -171,6 +171,29 @@ for name, role, areas in [("ivan", "crcl_investigator", [phi]), ("sue", "crcl_su
 person = Person.objects.create(name="Canary Browser-Person", a_number="A099999999")
 TransferRequest.objects.create(person=person, agency=agency, aor=phi, request_type="detainer",
                                request_date=date(2015, 6, 1))
+# --- meetings world ---
+from transferwatch.meetings import services as meeting_services
+from transferwatch.meetings.models import ActionItem, Attendee, Meeting
+ana = User.objects.get(username="ana")
+q2 = meeting_services.create_meeting(ana, {"quarter": "2015Q2", "date": date(2015, 7, 14),
+                                           "format": "video", "place": "Video conference"})
+Meeting.objects.filter(pk=q2.pk).update(status="minutes_approved", minutes="Reviewed Q2.")
+ActionItem.objects.create(meeting=q2, description="Share the detainer figures by area.",
+                          side="ice", owner_text="ICE ERO HQ", due_date=date(2015, 9, 30))
+q3 = meeting_services.create_meeting(ana, {"quarter": "2015Q3", "date": date(2015, 10, 15),
+                                           "format": "in_person", "place": "CRCL, Washington DC"})
+Attendee.objects.create(meeting=q3, side="crcl", user=ana, title="Analyst")
+Attendee.objects.create(meeting=q3, side="ice", name="Pat Example", organisation="ICE ERO",
+                        title="Deputy Assistant Director")
+# --- meetings world ---
+# --- packet world ---
+# A packet of 2015Q2 (HTML only).
+from transferwatch.reports import packet as packet_content
+from transferwatch.reports import services as packet_services
+q2_packet = packet_content.Quarter.parse("2015Q2")
+built = packet_services.mark_running(packet_services.queue(None, q2_packet))
+packet_services.finish(built, packet_content.build(q2_packet, pdf=False))
+# --- packet world ---
 """
 
 

@@ -12,7 +12,9 @@ urlpatterns = [
     path("cases/", include("transferwatch.cases.urls")),
     path("discretion/", include("transferwatch.discretion.urls")),
     path("escalations/", include("transferwatch.escalations.urls")),
+    path("meetings/", include("transferwatch.meetings.urls")),
     path("report/", include("transferwatch.cases.public_urls")),
     path("public/", include("transferwatch.reports.public_urls")),
+    path("reports/", include("transferwatch.reports.urls")),
     path("api/", api.urls),
 ]

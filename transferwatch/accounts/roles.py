@@ -59,6 +59,13 @@ TRIAGE_CASES = (
 )
 SUPERVISE_CASES = (*WORK_CASES, "cases.close_inquiry", "escalations.approve_escalation")
 REPORT_ALLEGATION = ("cases.report_allegation",)
+VIEW_MEETINGS = ("meetings.view_meeting", "reports.view_packet")
+WORK_MEETINGS = (
+    *VIEW_MEETINGS,
+    "meetings.add_meeting",
+    "meetings.change_meeting",
+    "meetings.change_actionitem",
+)
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -72,13 +79,20 @@ ROLES: dict[str, Role] = {
             + VIEW_TRANSFERS
             + IMPORT_DATA
             + RUN_MONITORING
-            + TRIAGE_CASES,
+            + TRIAGE_CASES
+            + WORK_MEETINGS
+            + ("reports.add_packet",),
         ),
         Role(
             "crcl_investigator",
             "CRCL investigator",
             "allegations, inquiries, evidence, findings, PD requests",
-            VIEW_AGENCIES + VIEW_TRANSFERS + VIEW_PEOPLE + VIEW_MONITORING + WORK_CASES,
+            VIEW_AGENCIES
+            + VIEW_TRANSFERS
+            + VIEW_PEOPLE
+            + VIEW_MONITORING
+            + WORK_CASES
+            + WORK_MEETINGS,
         ),
         Role(
             "crcl_supervisor",
@@ -90,7 +104,9 @@ ROLES: dict[str, Role] = {
             + VIEW_PEOPLE
             + IMPORT_DATA
             + RUN_MONITORING
-            + SUPERVISE_CASES,
+            + SUPERVISE_CASES
+            + WORK_MEETINGS
+            + ("meetings.approve_minutes", "reports.add_packet"),
         ),
         Role(
             "ice_field_reviewer",
@@ -114,7 +130,8 @@ ROLES: dict[str, Role] = {
             + VIEW_MONITORING
             + ("transfers.add_transferrequest",)
             + REPORT_ALLEGATION
-            + ("discretion.view_pdrequest", "discretion.decide_hq_pdrequest"),
+            + ("discretion.view_pdrequest", "discretion.decide_hq_pdrequest")
+            + VIEW_MEETINGS,
         ),
         Role(
             "opla_attorney",
@@ -129,7 +146,7 @@ ROLES: dict[str, Role] = {
             "dhs_leadership",
             "DHS leadership",
             "notifications and quarterly packets (read only)",
-            VIEW_AGENCIES + VIEW_MONITORING + ("escalations.view_escalation",),
+            VIEW_AGENCIES + VIEW_MONITORING + ("escalations.view_escalation",) + VIEW_MEETINGS,
         ),
         Role(
             "auditor",

@@ -433,6 +433,7 @@ def protect(
         if not failing:
             break
         touched: set[int] = set()
+        before = len(suppressed)
         for key in failing:
             if touched & set(of_cell[key]):
                 continue  # a cell added this round already widened one of its relations
@@ -440,10 +441,12 @@ def protect(
             if extra is None:
                 extra = _widen(key, of_cell, members, suppressed, choose)
             if extra is None:
-                raise RuntimeError("no cell left to suppress, yet a small cell is not protected")
+                break  # nothing left to hide this round: audit again what was added
             suppressed.add(extra)
             touched.update(of_cell[extra])
         two_per_relation()
+        if len(suppressed) == before:
+            raise RuntimeError("no cell left to suppress, yet a small cell is not protected")
 
     complementary = suppressed - primary
     suppressed -= unprotected(values, relations, suppressed, (), complementary, margin)

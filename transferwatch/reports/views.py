@@ -11,16 +11,25 @@ import csv
 from typing import Any
 
 import altair as alt
+from django import forms
 from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Max
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from transferwatch.accounts.access import permission_or_404
+from transferwatch.agencies.models import Agency
+from transferwatch.audit.services import record
 from transferwatch.cases.models import Allegation
 from transferwatch.monitoring.charts import to_svg
+from transferwatch.reports import packet, profile, services
+from transferwatch.reports.models import Packet
 from transferwatch.reports.publish import CSV_COLUMNS, build_report
+from transferwatch.reports.tasks import build_packet
 from transferwatch.transfers.models import Classification, TransferRequest
 
 CACHE_SECONDS = 600
@@ -118,4 +127,105 @@ def public_json(request: HttpRequest) -> JsonResponse:
     data = {k: report[k] for k in ("metadata", "measures", "rows")}
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{_filename(report, "json")}"'
+    return response
+
+
+# Internal reports: the quarterly packet and the agency profile -----------------------------
+# Anything a user may not open is a 404 (permission_or_404), never a 403.
+
+VIEW_PACKET = "reports.view_packet"
+ADD_PACKET = "reports.add_packet"
+
+
+class QuarterForm(forms.Form):
+    quarter = forms.CharField(
+        label="Quarter", max_length=7, help_text="For example 2015Q3.", strip=True
+    )
+
+    def clean_quarter(self) -> str:
+        try:
+            return packet.Quarter.parse(self.cleaned_data["quarter"]).label
+        except packet.QuarterError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def _last_quarter() -> str:
+    today = timezone.localdate()
+    return packet.Quarter(today.year, (today.month - 1) // 3 + 1).previous.label
+
+
+def get_packet_for_user(request: HttpRequest, pk: int) -> Packet:
+    return get_object_or_404(Packet.objects.visible_to(request.user), pk=pk)
+
+
+@permission_or_404(VIEW_PACKET)
+def packet_list(request: HttpRequest) -> HttpResponse:
+    can_build = request.user.has_perm(ADD_PACKET)
+    form = QuarterForm(
+        request.POST if request.method == "POST" else None,
+        initial={"quarter": _last_quarter()},
+    )
+    if request.method == "POST":
+        if not can_build:
+            raise Http404
+        if form.is_valid():
+            quarter = packet.Quarter.parse(form.cleaned_data["quarter"])
+            with transaction.atomic():
+                built = services.queue(request.user, quarter)
+                transaction.on_commit(lambda: build_packet.enqueue(built.pk))
+            return redirect("packet_detail", pk=built.pk)
+    packets = Packet.objects.visible_to(request.user).select_related("created_by")
+    context = {
+        "form": form,
+        "can_build": can_build,
+        "page": Paginator(packets, 25).get_page(request.GET.get("page")),
+    }
+    return render(request, "reports/packet_list.html", context)
+
+
+@permission_or_404(VIEW_PACKET)
+def packet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    built = get_packet_for_user(request, pk)
+    if request.htmx and not built.finished:
+        return render(request, "reports/_packet_status.html", {"packet": built})
+    if request.htmx:
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "reports/packet_detail.html", {"packet": built})
+
+
+@permission_or_404(VIEW_PACKET)
+def packet_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    built = get_packet_for_user(request, pk)
+    path = built.path(kind) if built.status == "done" else None
+    if path is None or not path.is_file():
+        raise Http404
+    record("reports.packet.opened", built, actor=request.user, changes={"format": kind})
+    content_type = "application/pdf" if kind == "pdf" else "text/html; charset=utf-8"
+    return FileResponse(
+        path.open("rb"),
+        content_type=content_type,
+        as_attachment=False,
+        filename=f"transferwatch-packet-{built.quarter}.{kind}",
+    )
+
+
+def _agency_for_profile(request: HttpRequest, ori: str) -> Agency:
+    return get_object_or_404(Agency.objects.visible_to(request.user), ori=ori)
+
+
+@permission_or_404(VIEW_PACKET, "agencies.view_agency")
+def agency_profile(request: HttpRequest, ori: str) -> HttpResponse:
+    agency = _agency_for_profile(request, ori)
+    return HttpResponse(profile.render_html(agency))
+
+
+@permission_or_404(VIEW_PACKET, "agencies.view_agency")
+def agency_profile_pdf(request: HttpRequest, ori: str) -> HttpResponse:
+    agency = _agency_for_profile(request, ori)
+    pdf, _pages = packet.to_pdf(profile.render_html(agency))
+    record("reports.profile.pdf", agency, actor=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="agency-profile-{agency.ori}.pdf"'
     return response

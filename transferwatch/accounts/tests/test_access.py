@@ -46,6 +46,8 @@ PAGES = {
     "pd_list": {"investigator", "supervisor", "field_phi", "hq", "opla"},
     "escalation_list": {"investigator", "supervisor", "leadership"},
     "measure_list": {"analyst", "investigator", "supervisor"},
+    "meeting_list": {"analyst", "investigator", "supervisor", "hq", "leadership"},
+    "meeting_new": {"analyst", "investigator", "supervisor"},
 }
 
 

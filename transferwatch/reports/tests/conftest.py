@@ -84,3 +84,7 @@ def world(phi_agency: Agency, nyc_agency: Agency, phi_request: TransferRequest) 
                 allegation=allegation, name=CANARY_NAME, a_number=CANARY_A_NUMBER
             )
     return {"small": small}
+
+
+# The quarterly packet's and agency profile's tests (test_packet*.py, test_profile*.py).
+from transferwatch.reports.tests.packet_data import packet_permissions, packet_world  # noqa: E402, F401
