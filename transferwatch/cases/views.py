@@ -25,7 +25,7 @@ from transferwatch.cases.forms import (
     RecommendationForm,
     StaffAllegationForm,
 )
-from transferwatch.cases.models import Allegation, Attachment, Inquiry, Recommendation, history
+from transferwatch.cases.models import Allegation, Attachment, Inquiry, Recommendation
 from transferwatch.lib import workflow
 
 VIEW = "cases.view_allegation"
@@ -50,20 +50,6 @@ def get_inquiry_for_user(request: HttpRequest, number: str) -> Inquiry:
     return get_object_or_404(
         inquiries.select_related("agency", "allegation", "investigator", "closed_by"), number=number
     )
-
-
-def _steps(obj: Any, table: dict[str, workflow.Move]) -> list[dict[str, Any]]:
-    labels = {name: m.label for name, m in table.items()}
-    statuses = dict(type(obj).STATUSES)
-    return [
-        {
-            "step": s,
-            "label": labels.get(s.action, "Received" if s.action == "created" else s.action),
-            "from": statuses.get(s.from_status, ""),
-            "to": statuses.get(s.to_status, s.to_status),
-        }
-        for s in history(obj)
-    ]
 
 
 def _actions(
@@ -115,7 +101,9 @@ def _allegation_page(
             related=allegation.related.all(),
             merged=allegation.merged.all(),
             inquiries=allegation.inquiries.all(),
-            steps=_steps(allegation, moves.ALLEGATION_MOVES),
+            steps=workflow.history_rows(
+                allegation, moves.ALLEGATION_MOVES, {"created": "Received"}
+            ),
             actions=_actions(
                 moves.ALLEGATION_MOVES, allegation, user, Allegation.objects.visible_to
             ),
@@ -280,7 +268,7 @@ def _inquiry_page(
         "awaiting": [r for r in recommendations if not r.response],
         "responses": [c for c in Recommendation.RESPONSES if c[0]],
         "actions": _actions(moves.INQUIRY_MOVES, inquiry, user, Inquiry.objects.visible_to),
-        "steps": _steps(inquiry, moves.INQUIRY_MOVES),
+        "steps": workflow.history_rows(inquiry, moves.INQUIRY_MOVES, {"created": "Opened"}),
         "pd_requests": inquiry.pd_requests.all()
         if user.has_perm("discretion.view_pdrequest")
         else [],

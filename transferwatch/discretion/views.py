@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.audit.services import record
-from transferwatch.cases.models import Inquiry, history
+from transferwatch.cases.models import Inquiry
 from transferwatch.discretion import services
 from transferwatch.discretion.forms import DECISION_CHOICES, PDFilter, PDRequestForm
 from transferwatch.discretion.models import BASES, PERSON_STATUS, PDRequest
+from transferwatch.lib import workflow
 from transferwatch.transfers.models import Person
 
 
@@ -83,12 +84,7 @@ def pd_list(request: HttpRequest) -> HttpResponse:
 def _detail(
     request: HttpRequest, pd: PDRequest, *, refusal: str = "", revealed: bool = False
 ) -> HttpResponse:
-    statuses = dict(PDRequest.STATUSES)
-    steps = list(history(pd))
-    for step in steps:
-        step.label = services.LABELS.get(step.action, step.action)  # type: ignore[attr-defined]
-        step.from_label = statuses.get(step.from_status, step.from_status)  # type: ignore[attr-defined]
-        step.to_label = statuses.get(step.to_status, step.to_status)  # type: ignore[attr-defined]
+    steps = workflow.history_rows(pd, services.MOVES, services.LABELS)
     bases = dict(BASES)
     person_status = dict(PERSON_STATUS)
     context = {

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.models import Agency
-from transferwatch.cases.models import history
 from transferwatch.escalations import letters, services
 from transferwatch.escalations.forms import (
     EscalationFilter,
@@ -57,11 +56,6 @@ def _available(moves: dict[str, workflow.Move], obj: Any, user: Any) -> list[tup
         and user.has_perm(m.permission)
         and (m.fields or m.check is None or m.check(obj, user, {}) is None)
     ]
-
-
-def _steps(obj: Any, moves: dict[str, workflow.Move]) -> list[tuple[Any, str]]:
-    labels = {"created": "Created", "edited": "Edited", **{k: m.label for k, m in moves.items()}}
-    return [(step, labels.get(step.action, step.action)) for step in history(obj)]
 
 
 # Escalations -------------------------------------------------------------------------------
@@ -148,7 +142,7 @@ def escalation_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpR
         "can_edit": e.status == "draft" and request.user.has_perm(services.CHANGE),
         "inquiries": e.inquiries.all(),
         "measures": RemedialMeasure.objects.visible_to(request.user).filter(escalation=e),
-        "steps": _steps(e, services.MOVES),
+        "steps": workflow.history_rows(e, services.MOVES),
         "refusal": refusal,
         "posted_action": request.resolver_match.kwargs.get("action", "") if refusal else "",
         "posted_text": request.POST.get("text", "") if refusal else "",
@@ -234,7 +228,7 @@ def measure_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
         "actions": _available(services.MEASURE_MOVES, m, request.user),
         "escalation_visible": m.escalation_id is not None
         and Escalation.objects.visible_to(request.user).filter(pk=m.escalation_id).exists(),
-        "steps": _steps(m, services.MEASURE_MOVES),
+        "steps": workflow.history_rows(m, services.MEASURE_MOVES),
         "refusal": refusal,
         "posted_action": request.resolver_match.kwargs.get("action", "") if refusal else "",
         "posted_text": request.POST.get("text", "") if refusal else "",

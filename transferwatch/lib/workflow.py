@@ -142,3 +142,25 @@ def created(obj: Any, user: Any, text: str = "", status: str | None = None) -> N
         text=text,
     )
     record(f"{obj._meta.label_lower}.created", obj, actor=user, changes={"status": obj.status})
+
+
+def history_rows(
+    obj: Any, moves: dict[str, Move], labels: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The record's history for `includes/history.html`: who, when, what, from and to, why."""
+    from transferwatch.cases.models import history
+
+    names = {"created": "Created", **{n: m.label for n, m in moves.items()}, **(labels or {})}
+    statuses = dict(type(obj).STATUSES)
+    return [
+        {
+            "at": s.at,
+            "actor": s.actor_name,
+            "label": names.get(s.action, s.action.replace("_", " ").capitalize()),
+            "moved": s.from_status != s.to_status,
+            "from": statuses.get(s.from_status, s.from_status),
+            "to": statuses.get(s.to_status, s.to_status),
+            "text": s.text,
+        }
+        for s in history(obj)
+    ]

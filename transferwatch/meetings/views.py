@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
-from transferwatch.cases.models import history
 from transferwatch.lib import workflow
 from transferwatch.meetings import agenda, services
 from transferwatch.meetings.forms import (
@@ -117,7 +116,7 @@ def meeting_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
         else 0,
         "previous": m.previous(),
         "next": m.next(),
-        "steps": [(s, STEP_LABELS.get(s.action, s.action)) for s in history(m)],
+        "steps": workflow.history_rows(m, services.MOVES, STEP_LABELS),
         "refusal": refusal,
     }
     return render(request, "meetings/detail.html", context, status=403 if refusal else 200)
