@@ -19,6 +19,7 @@ from transferwatch.meetings.forms import (
     MinutesForm,
 )
 from transferwatch.meetings.models import ActionItem, Meeting
+from transferwatch.reports.models import Packet
 
 VIEW = services.VIEW
 CHANGE = services.CHANGE
@@ -118,6 +119,10 @@ def meeting_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
         "next": m.next(),
         "steps": workflow.history_rows(m, services.MOVES, STEP_LABELS),
         "refusal": refusal,
+        "packet": Packet.objects.visible_to(user)
+        .filter(quarter=m.quarter, status="done")
+        .order_by("-finished_at")
+        .first(),
     }
     return render(request, "meetings/detail.html", context, status=403 if refusal else 200)
 

@@ -1,8 +1,4 @@
-"""Meetings for the tests, and the meeting permissions of each role.
-
-`ROLE_PERMISSIONS` is what accounts/roles.py grants (asked for in the meetings issue); the
-autouse fixture adds whatever of it the role groups lack, so these tests also run before it lands.
-"""
+"""Meetings for the tests; who may read and who may edit them (accounts/roles.py grants it)."""
 
 from __future__ import annotations
 
@@ -11,42 +7,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from transferwatch.lib import workflow
 from transferwatch.meetings.models import ActionItem, AgendaItem, Meeting
 
-WORK_MEETINGS = (
-    "meetings.view_meeting",
-    "meetings.add_meeting",
-    "meetings.change_meeting",
-    "meetings.change_actionitem",
-)
-ROLE_PERMISSIONS = {
-    "crcl_analyst": WORK_MEETINGS,
-    "crcl_investigator": WORK_MEETINGS,
-    "crcl_supervisor": (*WORK_MEETINGS, "meetings.approve_minutes"),
-    "ice_hq_reviewer": ("meetings.view_meeting",),
-    "dhs_leadership": ("meetings.view_meeting",),
-}
 READERS = {"analyst", "investigator", "supervisor", "hq", "leadership"}
 EDITORS = {"analyst", "investigator", "supervisor"}
 ROLES = ["analyst", "investigator", "supervisor", "field_phi", "hq", "opla", "leadership"]
 ROLES += ["auditor", "outsider"]
-
-
-@pytest.fixture(autouse=True)
-def _meeting_permissions(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("browser") is not None:
-        return  # browser tests use the child server's data and never the ORM
-    request.getfixturevalue("db")
-    for group_name, perms in ROLE_PERMISSIONS.items():
-        group = Group.objects.get(name=group_name)
-        for dotted in perms:
-            app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
 
 
 @pytest.fixture

@@ -212,3 +212,18 @@ def test_it_prints_the_meeting(
     assert "CRCL and ICE reviewed the open PD requests." in page
     assert "Publish the training calendar." in page
     assert "(draft, not approved)" not in page
+
+
+def test_the_meeting_page_links_the_packet_of_its_quarter(
+    make_meeting: Any, analyst: Any, leadership: Any
+) -> None:
+    from transferwatch.reports.models import Packet
+
+    m = make_meeting()
+    page = client_for(analyst).get(f"/meetings/{m.pk}/").content.decode()
+    assert "no packet built yet for this quarter" in page
+    packet = Packet.objects.create(quarter="2015Q3", status="done")
+    Packet.objects.create(quarter="2015Q2", status="done")
+    for user in (analyst, leadership):
+        page = client_for(user).get(f"/meetings/{m.pk}/").content.decode()
+        assert f'href="/reports/packets/{packet.pk}/">quarterly packet</a>' in page

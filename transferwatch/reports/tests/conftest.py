@@ -87,4 +87,4 @@ def world(phi_agency: Agency, nyc_agency: Agency, phi_request: TransferRequest) 
 
 
 # The quarterly packet's and agency profile's tests (test_packet*.py, test_profile*.py).
-from transferwatch.reports.tests.packet_data import packet_permissions, packet_world  # noqa: E402, F401
+from transferwatch.reports.tests.packet_data import packet_world  # noqa: E402, F401

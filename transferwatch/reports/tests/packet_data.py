@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from transferwatch.accounts.roles import ROLES
 from transferwatch.agencies.models import Agency
 from transferwatch.cases.models import Allegation, Inquiry, InvolvedPerson
 from transferwatch.conftest import CANARY_A_NUMBER, CANARY_NAME
@@ -40,23 +38,6 @@ PACKET_READERS = (
     "dhs_leadership",
 )
 PACKET_BUILDERS = ("crcl_analyst", "crcl_supervisor")
-
-
-def grant_packet_permissions() -> None:
-    for code, perms in [(c, ["view_packet"]) for c in PACKET_READERS] + [
-        (c, ["add_packet"]) for c in PACKET_BUILDERS
-    ]:
-        for codename in perms:
-            if f"reports.{codename}" in ROLES[code].permissions:
-                continue
-            Group.objects.get(name=code).permissions.add(
-                Permission.objects.get(content_type__app_label="reports", codename=codename)
-            )
-
-
-@pytest.fixture
-def packet_permissions(db: Any) -> None:
-    grant_packet_permissions()
 
 
 def at(day: date, hour: int = 12) -> datetime:
@@ -127,7 +108,6 @@ def packet_world(
     phi_request: TransferRequest,
     investigator: Any,
     supervisor: Any,
-    packet_permissions: None,
 ) -> dict[str, Any]:
     """Requests, reviews, two monitoring runs and casework in 2015Q2 and 2015Q3."""
     phi_agency.peer_group = "PA large"

@@ -27,7 +27,6 @@ from transferwatch.reports.tests.packet_data import (
 )
 from transferwatch.transfers.models import ReviewStep, TransferRequest
 
-pytestmark = pytest.mark.usefixtures("packet_permissions")
 Q3 = packet.Quarter.parse("2015Q3")
 CANARIES = (CANARY_NAME, CANARY_A_NUMBER, CANARY_NARRATIVE, CANARY_CONTACT, CANARY_TEXT)
 BIRTH_DATES = ("1988-04-03", "04/03/1988", "April 3, 1988")

@@ -22,7 +22,6 @@ from transferwatch.reports.tests.packet_data import (
     PACKET_BUILDERS,
 )
 
-pytestmark = pytest.mark.usefixtures("packet_permissions")
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 ROLES = ["analyst", "investigator", "supervisor", "field_phi", "hq", "opla", "leadership"]

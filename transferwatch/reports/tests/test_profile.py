@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.urls import reverse
 
 from transferwatch.cases.models import Allegation
@@ -19,7 +18,6 @@ from transferwatch.reports.tests.packet_data import (
 )
 from transferwatch.transfers.models import TransferRequest
 
-pytestmark = pytest.mark.usefixtures("packet_permissions")
 CANARIES = (CANARY_NAME, CANARY_A_NUMBER, CANARY_NARRATIVE, CANARY_CONTACT, CANARY_TEXT)
 
 
