@@ -19,7 +19,7 @@ DerSimonian, R. and Laird, N. (1986); Spiegelhalter, D. J. (2005) - see `fdr.der
 Efron, B. and Morris, C. (1975). "Data analysis using Stein's estimator and its
 generalizations." JASA 70, 311-319 (empirical Bayes: judging a unit against the spread of units).
 Benjamini, Y. and Hochberg, Y. (1995) - see `fdr.bh_qvalues`; Genovese, Roeder and Wasserman
-(2006) - see `fdr.weighted_bh_qvalues`. Mantel and Haenszel (1959) - see `mantel_haenszel`.
+(2006) - see `fdr.weighted_bh_qvalues`. Mantel and Haenszel (1959), Woolf (1955) - see `estimators`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ import numpy as np
 import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import N_CELLS, AgencyInfo, Counts
+from transferwatch.analytics.estimators import (
+    log_odds_ratio,
+    log_rate_ratio_change,
+    mantel_haenszel,
+)
 from transferwatch.analytics.fdr import excess_z, robust_random_effects, weighted_bh_qvalues
 
 FloatArray = npt.NDArray[np.float64]
@@ -92,54 +97,6 @@ class _Raw:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
-
-
-def log_odds_ratio(x1: npt.ArrayLike, n1: npt.ArrayLike, x0: npt.ArrayLike, n0: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
-    """Log odds ratio of `x1` of `n1` against `x0` of `n0`, and its standard error.
-
-    Uses the Haldane-Anscombe correction (0.5 added to every cell) and Woolf's standard error
-    ``sqrt(1/a + 1/b + 1/c + 1/d)``.
-
-    References
-    ----------
-    Woolf, B. (1955). "On estimating the relation between blood group and disease." Annals of
-    Human Genetics 19, 251-253. Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s. 3.1.
-    """
-    a = np.asarray(x1, dtype=np.float64) + 0.5
-    b = np.asarray(n1, dtype=np.float64) - a + 1.0
-    c = np.asarray(x0, dtype=np.float64) + 0.5
-    d = np.asarray(n0, dtype=np.float64) - c + 1.0
-    return np.log(a / b) - np.log(c / d), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-
-
-def did_proportions(
-    own: tuple[float, float, float, float], peers: tuple[float, float, float, float]
-) -> tuple[float, float]:
-    """Difference in differences of two proportions, and its standard error.
-
-    Parameters
-    ----------
-    own : (events before, total before, events after, total after) at the agency.
-    peers : the same at its peers over the same calendar quarters.
-
-    Returns
-    -------
-    (estimate, se)
-        ``(p_after - p_before) - (q_after - q_before)`` and the square root of the sum of the
-        four binomial variances ``p (1 - p) / n`` (independent samples).
-
-    References
-    ----------
-    Angrist, J. D. and Pischke, J.-S. (2009). Mostly Harmless Econometrics, ch. 5.2.
-    """
-    props = [own[1] and own[0] / own[1], own[3] and own[2] / own[3]]
-    props += [peers[1] and peers[0] / peers[1], peers[3] and peers[2] / peers[3]]
-    totals = [own[1], own[3], peers[1], peers[3]]
-    if min(totals) <= 0:
-        raise ValueError("every total must be positive")
-    estimate = (props[1] - props[0]) - (props[3] - props[2])
-    var = sum(p * (1 - p) / n for p, n in zip(props, totals, strict=True))
-    return float(estimate), float(np.sqrt(var))
 
 
 class _Table:
@@ -334,51 +291,6 @@ def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
             f"conviction) the odds were {np.exp(y[i]):.2f} times other agencies'"
         )
     return raw
-
-
-def mantel_haenszel(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
-    """Mantel-Haenszel log odds ratio over strata (last axis) and its standard error.
-
-    Each stratum is the 2x2 table ``[[a, b], [c, d]]`` (rows: the agency and its peers; columns:
-    events and non-events). The estimate is ``log(sum(a d / n) / sum(b c / n))``; the variance is
-    Robins, Breslow and Greenland's (1986), valid both for many small strata and for few large
-    ones. Empty strata contribute nothing. Where ``sum(a d / n)`` or ``sum(b c / n)`` is zero
-    (the agency has only events, or none, in every stratum it has) 0.5 is added to the four
-    cells of each stratum in which the agency has records, as Haldane and Anscombe do for one
-    table.
-
-    References
-    ----------
-    Mantel, N. and Haenszel, W. (1959). "Statistical aspects of the analysis of data from
-    retrospective studies of disease." JNCI 22, 719-748. Robins, J., Breslow, N. and
-    Greenland, S. (1986). "Estimators of the Mantel-Haenszel variance consistent in both sparse
-    data and large-strata limiting models." Biometrics 42, 311-323.
-    """
-    av, bv = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    cv, dv = np.asarray(c, dtype=np.float64), np.asarray(d, dtype=np.float64)
-    y, se, r_sum, s_sum = _mh(av, bv, cv, dv)
-    bad = (r_sum <= 0) | (s_sum <= 0)
-    if np.any(bad):
-        half = np.where((av + bv) > 0, 0.5, 0.0)[bad]
-        y2, se2, _r, _s = _mh(av[bad] + half, bv[bad] + half, cv[bad] + half, dv[bad] + half)
-        y[bad], se[bad] = y2, se2
-    return y, se
-
-
-def _mh(a: FloatArray, b: FloatArray, c: FloatArray, d: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
-    n = a + b + c + d
-    inv = np.divide(1.0, n, out=np.zeros_like(n), where=n > 0)
-    r, s = a * d * inv, b * c * inv
-    p, q = (a + d) * inv, (b + c) * inv
-    r_sum, s_sum = r.sum(axis=-1), s.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = np.log(r_sum / s_sum)
-        var = (
-            (p * r).sum(axis=-1) / (2 * r_sum**2)
-            + (p * s + q * r).sum(axis=-1) / (2 * r_sum * s_sum)
-            + (q * s).sum(axis=-1) / (2 * s_sum**2)
-        )
-    return np.asarray(y), np.asarray(np.sqrt(var)), r_sum, s_sum
 
 
 def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], before_after: npt.NDArray[np.bool_] | None = None) -> _Raw:  # fmt: skip
@@ -597,15 +509,3 @@ def concern(indicators: Sequence[Indicator]) -> str:
         ):
             return "watch"
     return "none"
-
-
-def log_rate_ratio_change(x0: npt.ArrayLike, x1: npt.ArrayLike, w0: npt.ArrayLike, w1: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
-    """``log(x1 / x0) - log(w1 / w0)`` with 0.5 added to every count, and its standard error.
-
-    The change of one group's count (`x0` before, `x1` after) against a comparison group's
-    (`w0`, `w1`) over the same days: the log of the ratio of two Poisson rate ratios, with
-    standard error ``sqrt(1/x0 + 1/x1 + 1/w0 + 1/w1)``.
-    """
-    a, b = np.asarray(x0, dtype=np.float64) + 0.5, np.asarray(x1, dtype=np.float64) + 0.5
-    c, d = np.asarray(w0, dtype=np.float64) + 0.5, np.asarray(w1, dtype=np.float64) + 0.5
-    return np.log(b / a) - np.log(d / c), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
