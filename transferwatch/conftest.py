@@ -190,7 +190,8 @@ Attendee.objects.create(meeting=q3, side="ice", name="Pat Example", organisation
 # A packet of 2015Q2 (HTML only).
 from transferwatch.reports import packet as packet_content
 from transferwatch.reports import services as packet_services
-q2_packet = packet_content.Quarter.parse("2015Q2")
+from transferwatch.reports.quarters import Quarter
+q2_packet = Quarter.parse("2015Q2")
 built = packet_services.mark_running(packet_services.queue(None, q2_packet))
 packet_services.finish(built, packet_content.build(q2_packet, pdf=False))
 # --- packet world ---

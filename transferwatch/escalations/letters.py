@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_tags
+
+from transferwatch.lib.pdf import to_pdf as html_to_pdf
 
 if TYPE_CHECKING:
     from transferwatch.escalations.models import Escalation
@@ -58,14 +59,5 @@ def letter_html(escalation: Escalation) -> str:
 
 
 def to_pdf(html: str) -> bytes:
-    """The letter as a tagged PDF (PDF/UA-1), titled from its <title>. Nothing is fetched: fonts
-    are the system's."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    # Only inline data: URLs; the letter has no images or external stylesheets, and a stray
-    # reference must never make the server fetch anything.
-    fetcher = URLFetcher(allowed_protocols=("data",))
-    document = HTML(string=html, base_url=str(Path(__file__).parent), url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1")
-    return pdf
+    """The letter as a tagged PDF (PDF/UA-1), titled from its <title>; nothing is fetched."""
+    return html_to_pdf(html)[0]

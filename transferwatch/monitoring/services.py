@@ -23,6 +23,7 @@ from transferwatch.analytics.monitor import run as run_engine
 from transferwatch.audit.services import record
 from transferwatch.cases.services import monitoring_allegation
 from transferwatch.imports.warehouse import store
+from transferwatch.monitoring.figures import funnel_plots, history_row
 from transferwatch.monitoring.models import (
     AgencyResult,
     IndicatorResult,
@@ -238,22 +239,7 @@ def agency_section(agency: Agency) -> dict[str, Any]:
     )
     if not history:
         return {"has_results": False}
-    rows = [
-        {
-            "indicator": f"{i.name} ({i.group})" if i.group else i.name,
-            "run": i.agency_result.run_id,
-            "period_to": i.agency_result.run.period_to.isoformat()
-            if i.agency_result.run.period_to
-            else None,
-            "estimate": i.estimate,
-            "ci_low": i.ci_low,
-            "ci_high": i.ci_high,
-            "q_value": i.q_value,
-            "n": i.n,
-            "flagged": i.flagged,
-        }
-        for i in history
-    ]
+    rows = [history_row(i) for i in history]
     latest_run = max((i.agency_result.run for i in history), key=lambda r: (r.finished_at, r.pk))
     latest = [i for i in history if i.agency_result.run_id == latest_run.pk]
     peers_of = AgencyResult.objects.filter(run=latest_run)
@@ -268,14 +254,7 @@ def agency_section(agency: Agency) -> dict[str, Any]:
     for p in peer_rows:
         entry = {**p, "ori": p["agency_result__agency__ori"]}
         by_indicator.setdefault((p["name"], p["group"]), []).append(entry)
-    funnels = []
-    for i in latest:
-        if i.estimate is None:
-            continue
-        peers = by_indicator.get((i.name, i.group), [])
-        svg = charts.funnel(i.name, agency.ori, peers)
-        if svg:
-            funnels.append({"indicator": i, "svg": svg, "peers": len(peers)})
+    funnels = funnel_plots(agency.ori, latest, lambda n, g: by_indicator.get((n, g), []))
     return {
         "has_results": True,
         "rows": rows,

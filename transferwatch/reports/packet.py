@@ -12,13 +12,11 @@ reasons, letters, measure descriptions), since such text may name people. See do
 
 from __future__ import annotations
 
-import logging
-import re
 import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,59 +30,15 @@ from transferwatch.discretion.models import PDRequest
 from transferwatch.discretion.services import stats as pd_stats
 from transferwatch.escalations.models import KINDS as ESCALATION_KINDS
 from transferwatch.escalations.models import Escalation, RemedialMeasure
-from transferwatch.monitoring.models import AgencyResult, IndicatorResult, MonitoringRun
+from transferwatch.lib.pdf import to_pdf as html_to_pdf
+from transferwatch.reports.packet_monitoring import monitoring
+from transferwatch.reports.quarters import Quarter
 from transferwatch.transfers.models import Classification, ReviewStep, TransferRequest
 
 Progress = Callable[[int, str], None] | None
 PEP_POLICY = "pep-2014"  # the same definition of "inconsistent" as the public report
 STATIC = Path(__file__).parent / "static" / "reports"
 TOP_AGENCIES = 15  # allegations by agency: the busiest agencies, the rest summed
-MAX_CHARTED = 25  # agencies at significant concern drawn with charts; the others in tables
-# WeasyPrint logs every layout step at INFO: hundreds of lines per packet in the server's and
-# the command's output. Its warnings still show.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-QUARTER_RE = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
-
-
-class QuarterError(ValueError):
-    """A quarter that cannot be read (e.g. '2015Q5')."""
-
-
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    q: int
-
-    @classmethod
-    def parse(cls, text: str) -> Quarter:
-        match = QUARTER_RE.match((text or "").strip())
-        if not match or not 1990 <= int(match[1]) <= 2100:
-            raise QuarterError(f"{text!r} is not a quarter: write it like 2015Q3")
-        return cls(int(match[1]), int(match[2]))
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}Q{self.q}"
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 3 * self.q - 2, 1)
-
-    @property
-    def end(self) -> date:
-        """The day after the quarter."""
-        return date(self.year + 1, 1, 1) if self.q == 4 else date(self.year, 3 * self.q + 1, 1)
-
-    @property
-    def last_day(self) -> date:
-        return self.end - timedelta(days=1)
-
-    @property
-    def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
-
-    def __str__(self) -> str:
-        return self.label
 
 
 def _in(q: Quarter, field: str) -> dict[str, date]:
@@ -292,161 +246,6 @@ def reviews(q: Quarter) -> dict[str, Any]:
 
 
 # Monitoring --------------------------------------------------------------------------------
-
-
-def run_for(q: Quarter) -> MonitoringRun | None:
-    """The monitoring run the packet reports: the latest finished run whose period ends by the
-    quarter's end, else the latest finished run whose period starts before the quarter ends."""
-    done = MonitoringRun.objects.filter(status="done", period_to__isnull=False).order_by(
-        "-period_to", "-finished_at", "-pk"
-    )
-    return (
-        done.filter(period_to__lt=q.end).first()
-        or done.filter(period_from__lt=q.end).order_by("-finished_at", "-pk").first()
-    )
-
-
-def _indicator_label(name: str, group: str) -> str:
-    return f"{name} ({group})" if group else name
-
-
-def monitoring(q: Quarter, charts: bool = True) -> dict[str, Any]:
-    """Agencies at significant or watch concern in the quarter's run, with their indicators;
-    funnel plots and trend charts for agencies at significant concern (at most MAX_CHARTED)."""
-    run = run_for(q)
-    if run is None:
-        return {"run": None, "agencies": [], "significant": 0, "watch": 0}
-    previous = (
-        MonitoringRun.objects.filter(status="done", finished_at__lt=run.finished_at)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
-    before = (
-        dict(previous.results.values_list("agency_id", "concern")) if previous is not None else {}
-    )
-    results = list(
-        run.results.filter(concern__in=("significant", "watch"))
-        .select_related("agency", "agency__aor")
-        .order_by("agency__ori")
-    )
-    results.sort(key=lambda r: (r.concern != "significant", r.agency.ori))
-    indicators: dict[int, list[IndicatorResult]] = {}
-    for i in IndicatorResult.objects.filter(agency_result__in=results).order_by("name", "group"):
-        indicators.setdefault(i.agency_result_id, []).append(i)
-    charted = [r for r in results if r.concern == "significant"][:MAX_CHARTED] if charts else []
-    peers = _peer_rows(run) if charted else {}
-    history = _history(run, charted) if charted else {}
-    agencies = []
-    for r in results:
-        own = indicators.get(r.pk, [])
-        flagged = [i for i in own if i.flagged]
-        entry: dict[str, Any] = {
-            "result": r,
-            "agency": r.agency,
-            "concern": r.get_concern_display(),
-            "significant": r.concern == "significant",
-            "new": before.get(r.agency_id) != r.concern,
-            "previous": dict(AgencyResult._meta.get_field("concern").choices).get(
-                before.get(r.agency_id, ""), "not assessed"
-            ),
-            "indicators": own,
-            "flagged": flagged,
-            "funnels": [],
-            "history_svg": "",
-        }
-        if r in charted:
-            entry["funnels"], entry["history_svg"], entry["history_rows"] = _charts(
-                r, flagged or own[:1], peers, history.get(r.agency_id, [])
-            )
-        agencies.append(entry)
-    return {
-        "run": run,
-        "agencies": agencies,
-        "significant": sum(r.concern == "significant" for r in results),
-        "watch": sum(r.concern == "watch" for r in results),
-        "charted": len(charted),
-        "uncharted": sum(r.concern == "significant" for r in results) - len(charted),
-        "assessed": run.results.count(),
-    }
-
-
-def _peer_rows(run: MonitoringRun) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    """Every agency's indicator figures in the run, keyed by (peer basis, indicator, group)."""
-    rows = IndicatorResult.objects.filter(agency_result__run=run).values(
-        "name",
-        "group",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-        "agency_result__agency__ori",
-        "agency_result__agency__peer_group",
-        "agency_result__agency__state",
-    )
-    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for p in rows:
-        basis = (
-            "peer:" + p["agency_result__agency__peer_group"]
-            if p["agency_result__agency__peer_group"]
-            else "state:" + p["agency_result__agency__state"]
-        )
-        entry = {**p, "ori": p["agency_result__agency__ori"]}
-        out.setdefault((basis, p["name"], p["group"]), []).append(entry)
-    return out
-
-
-def _history(run: MonitoringRun, charted: list[AgencyResult]) -> dict[int, list[IndicatorResult]]:
-    """The charted agencies' indicators across finished runs up to the packet's run."""
-    out: dict[int, list[IndicatorResult]] = {}
-    rows = (
-        IndicatorResult.objects.filter(
-            agency_result__agency__in=[r.agency_id for r in charted],
-            agency_result__run__status="done",
-            agency_result__run__period_to__lte=run.period_to,
-        )
-        .select_related("agency_result__run")
-        .order_by("name", "group", "agency_result__run__period_to", "agency_result__run_id")
-    )
-    for i in rows:
-        out.setdefault(i.agency_result.agency_id, []).append(i)
-    return out
-
-
-def _charts(
-    result: AgencyResult,
-    shown: list[IndicatorResult],
-    peers: dict[tuple[str, str, str], list[dict[str, Any]]],
-    history: list[IndicatorResult],
-) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
-    from transferwatch.monitoring import charts
-
-    agency = result.agency
-    basis = f"peer:{agency.peer_group}" if agency.peer_group else f"state:{agency.state}"
-    funnels = []
-    for i in shown:
-        if i.estimate is None:
-            continue
-        group = peers.get((basis, i.name, i.group), [])
-        svg = charts.funnel(i.name, agency.ori, group)
-        if svg:
-            funnels.append({"indicator": i, "svg": svg, "peers": len(group)})
-    names = {(i.name, i.group) for i in shown}
-    rows = [
-        {
-            "indicator": _indicator_label(i.name, i.group),
-            "run": i.agency_result.run_id,
-            "period_to": i.agency_result.run.period_to.isoformat(),
-            "estimate": i.estimate,
-            "ci_low": i.ci_low,
-            "ci_high": i.ci_high,
-            "flagged": i.flagged,
-        }
-        for i in history
-        if (i.name, i.group) in names and i.agency_result.run.period_to
-    ]
-    runs = {r["run"] for r in rows}
-    svg = charts.history(rows) if len(runs) > 1 else ""
-    return funnels, svg, rows
 
 
 # Casework ----------------------------------------------------------------------------------
@@ -673,36 +472,9 @@ def render_html(figures: dict[str, Any], template: str = "reports/packet.html") 
     return render_to_string(template, {**figures, "print_css": css})
 
 
-def _fetcher() -> Any:
-    """Only data: URLs and files of the reports' static folder: nothing is fetched from a
-    network, whatever the HTML holds."""
-    from weasyprint.urls import URLFetcher
-
-    root = STATIC.resolve()
-
-    class LocalOnly(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            if url.startswith("file://"):
-                path = Path(url.removeprefix("file://").split("?")[0].split("#")[0]).resolve()
-                if path.is_relative_to(root) and path.is_file():
-                    return super().fetch(url, headers)
-            raise ValueError(
-                f"not fetched (reports allow only data: and their static files): {url}"
-            )
-
-    return LocalOnly(allowed_protocols=("data", "file"))
-
-
 def to_pdf(html: str) -> tuple[bytes, int]:
     """A tagged PDF (PDF/UA-1) of the HTML, and its number of pages."""
-    from weasyprint import HTML
-
-    document = HTML(string=html, base_url=STATIC.resolve().as_uri() + "/", url_fetcher=_fetcher())
-    rendered = document.render(pdf_variant="pdf/ua-1")
-    pdf: bytes = rendered.write_pdf(pdf_variant="pdf/ua-1")
-    return pdf, len(rendered.pages)
+    return html_to_pdf(html, files_under=STATIC)
 
 
 def summary_json(figures: dict[str, Any]) -> dict[str, Any]:

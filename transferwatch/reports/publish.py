@@ -20,6 +20,12 @@ from django.utils import timezone
 
 from transferwatch.cases.models import ALLEGATION_TYPES, Allegation
 from transferwatch.reports import suppression
+from transferwatch.reports.quarters import (
+    quarter_end,
+    quarter_label,
+    quarter_start,
+    quarters_between,
+)
 from transferwatch.transfers.models import Classification, TransferRequest
 
 THRESHOLD = 10
@@ -50,27 +56,6 @@ NOTES = [
     "An allegation may name more than one type and is counted under each; "
     "allegations merged into another are not counted.",
 ]
-
-
-def quarter_label(day: date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
-
-
-def quarter_start(label: str) -> date:
-    return date(int(label[:4]), 3 * (int(label[5]) - 1) + 1, 1)
-
-
-def quarter_end(label: str) -> date:
-    year, q = int(label[:4]), int(label[5])
-    return date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)  # the day after
-
-
-def quarters_between(first: str, last: str) -> list[str]:
-    out, year, q = [], int(first[:4]), int(first[5])
-    while f"{year}Q{q}" <= last:
-        out.append(f"{year}Q{q}")
-        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
-    return out
 
 
 def _quarter(value: Any) -> str:

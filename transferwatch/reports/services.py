@@ -18,6 +18,7 @@ from django.utils import timezone
 from transferwatch.audit.services import record
 from transferwatch.reports import packet as content
 from transferwatch.reports.models import Packet, packet_dir
+from transferwatch.reports.quarters import Quarter, QuarterError
 
 
 class TransitionError(ValueError):
@@ -37,7 +38,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def queue(user: Any, quarter: content.Quarter) -> Packet:
+def queue(user: Any, quarter: Quarter) -> Packet:
     with transaction.atomic():
         packet = Packet.objects.create(
             quarter=quarter.label,
@@ -115,9 +116,9 @@ def execute(packet: Packet) -> Packet:
     """Build a queued packet: the task of the web page runs this."""
     packet = mark_running(packet)
     try:
-        quarter = content.Quarter.parse(packet.quarter)
+        quarter = Quarter.parse(packet.quarter)
         built = content.build(quarter, lambda p, what: report_progress(packet, p, what))
-    except content.QuarterError as exc:
+    except QuarterError as exc:
         return fail(packet, str(exc))
     except Exception as exc:
         fail(packet, f"the packet could not be built: {type(exc).__name__}")

@@ -29,6 +29,7 @@ from transferwatch.monitoring.charts import to_svg
 from transferwatch.reports import packet, profile, services
 from transferwatch.reports.models import Packet
 from transferwatch.reports.publish import CSV_COLUMNS, build_report
+from transferwatch.reports.quarters import Quarter, QuarterError
 from transferwatch.reports.tasks import build_packet
 from transferwatch.transfers.models import Classification, TransferRequest
 
@@ -144,14 +145,14 @@ class QuarterForm(forms.Form):
 
     def clean_quarter(self) -> str:
         try:
-            return packet.Quarter.parse(self.cleaned_data["quarter"]).label
-        except packet.QuarterError as exc:
+            return Quarter.parse(self.cleaned_data["quarter"]).label
+        except QuarterError as exc:
             raise forms.ValidationError(str(exc)) from None
 
 
 def _last_quarter() -> str:
     today = timezone.localdate()
-    return packet.Quarter(today.year, (today.month - 1) // 3 + 1).previous.label
+    return Quarter.of(today).previous.label
 
 
 def get_packet_for_user(request: HttpRequest, pk: int) -> Packet:
@@ -169,7 +170,7 @@ def packet_list(request: HttpRequest) -> HttpResponse:
         if not can_build:
             raise Http404
         if form.is_valid():
-            quarter = packet.Quarter.parse(form.cleaned_data["quarter"])
+            quarter = Quarter.parse(form.cleaned_data["quarter"])
             with transaction.atomic():
                 built = services.queue(request.user, quarter)
                 transaction.on_commit(lambda: build_packet.enqueue(built.pk))

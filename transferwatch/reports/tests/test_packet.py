@@ -18,7 +18,8 @@ from transferwatch.conftest import CANARY_A_NUMBER, CANARY_NAME
 from transferwatch.discretion.models import PDRequest
 from transferwatch.escalations.models import Escalation, RemedialMeasure
 from transferwatch.monitoring.models import AgencyResult
-from transferwatch.reports import packet
+from transferwatch.reports import packet, packet_monitoring
+from transferwatch.reports.quarters import Quarter, QuarterError
 from transferwatch.reports.tests.packet_data import (
     CANARY_CONTACT,
     CANARY_NARRATIVE,
@@ -27,12 +28,12 @@ from transferwatch.reports.tests.packet_data import (
 )
 from transferwatch.transfers.models import ReviewStep, TransferRequest
 
-Q3 = packet.Quarter.parse("2015Q3")
+Q3 = Quarter.parse("2015Q3")
 CANARIES = (CANARY_NAME, CANARY_A_NUMBER, CANARY_NARRATIVE, CANARY_CONTACT, CANARY_TEXT)
 BIRTH_DATES = ("1988-04-03", "04/03/1988", "April 3, 1988")
 
 
-def expected(q: packet.Quarter) -> dict[str, Any]:
+def expected(q: Quarter) -> dict[str, Any]:
     """The summary figures counted independently: plain ORM queries and Python loops."""
     requests = list(
         TransferRequest.objects.filter(request_date__gte=q.start, request_date__lt=q.end)
@@ -57,7 +58,7 @@ def expected(q: packet.Quarter) -> dict[str, Any]:
     finals = [
         p for p in PDRequest.objects.filter(status="final") if q.start <= p.final_at.date() < q.end
     ]
-    run = packet.run_for(q)
+    run = packet_monitoring.run_for(q)
     return {
         "requests": len(requests),
         "detainers": sum(t.request_type == "detainer" for t in requests),
@@ -94,16 +95,16 @@ def expected(q: packet.Quarter) -> dict[str, Any]:
 
 
 def test_it_reads_quarters_and_refuses_malformed_ones() -> None:
-    assert packet.Quarter.parse("2015q3") == Q3
+    assert Quarter.parse("2015q3") == Q3
     assert (Q3.start, Q3.last_day, Q3.previous.label) == (
         date(2015, 7, 1),
         date(2015, 9, 30),
         "2015Q2",
     )
-    assert packet.Quarter.parse("2016Q1").previous.label == "2015Q4"
+    assert Quarter.parse("2016Q1").previous.label == "2015Q4"
     for bad in ("2015Q5", "2015-07", "Q3 2015", "", "20150Q1"):
-        with pytest.raises(packet.QuarterError):
-            packet.Quarter.parse(bad)
+        with pytest.raises(QuarterError):
+            Quarter.parse(bad)
 
 
 def test_its_figures_match_counts_computed_from_the_database(packet_world: Any) -> None:
@@ -197,6 +198,6 @@ def test_no_personal_data_reaches_the_html_or_the_pdf(built: packet.Built, tmp_p
 
 
 def test_a_quarter_with_nothing_in_it_still_builds(db: Any) -> None:
-    built = packet.build(packet.Quarter.parse("2014Q1"), pdf=False)
+    built = packet.build(Quarter.parse("2014Q1"), pdf=False)
     assert built.figures["values"]["requests"] == 0
     assert "No finished monitoring run covers 2014Q1." in built.html

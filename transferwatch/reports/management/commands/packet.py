@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from transferwatch.audit.services import record
 from transferwatch.reports import packet
+from transferwatch.reports.quarters import Quarter, QuarterError
 from transferwatch.reports.services import write_atomic
 
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html"}
@@ -29,8 +30,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            quarter = packet.Quarter.parse(options["quarter"])
-        except packet.QuarterError as exc:
+            quarter = Quarter.parse(options["quarter"])
+        except QuarterError as exc:
             raise CommandError(f"--quarter: {exc}", returncode=2) from None
         out: Path = options["out"]
         kind = FORMATS.get(out.suffix.lower())

@@ -1,0 +1,50 @@
+"""The monitoring figures that pages and reports show: one indicator's row across runs, and the
+funnel plots of an agency among its peers (the agency page, the packet, the agency profile)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from transferwatch.monitoring.models import IndicatorResult
+
+
+def history_row(i: IndicatorResult) -> dict[str, Any]:
+    """One indicator of one run, as the history chart and table read it."""
+    period_to = i.agency_result.run.period_to
+    return {
+        "indicator": f"{i.name} ({i.group})" if i.group else i.name,
+        "run": i.agency_result.run_id,
+        "period_to": period_to.isoformat() if period_to else None,
+        "estimate": i.estimate,
+        "ci_low": i.ci_low,
+        "ci_high": i.ci_high,
+        "q_value": i.q_value,
+        "n": i.n,
+        "flagged": i.flagged,
+    }
+
+
+def peer_basis(agency: Any) -> str:
+    """Who an agency is compared with on the funnel plots: its peer group, else its state."""
+    return f"peer:{agency.peer_group}" if agency.peer_group else f"state:{agency.state}"
+
+
+def funnel_plots(
+    ori: str,
+    shown: Sequence[IndicatorResult],
+    peers_of: Callable[[str, str], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """A funnel plot per assessed indicator of `shown`; `peers_of(name, group)` gives the peer
+    agencies' figures of that indicator in the same run."""
+    from transferwatch.monitoring import charts
+
+    plots = []
+    for i in shown:
+        if i.estimate is None:
+            continue
+        peers = peers_of(i.name, i.group)
+        svg = charts.funnel(i.name, ori, peers)
+        if svg:
+            plots.append({"indicator": i, "svg": svg, "peers": len(peers)})
+    return plots
