@@ -23,6 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from scipy import stats  # type: ignore[import-untyped]
+
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.synth import generate
 from transferwatch.analytics.synth_parameters import PARAMETERS
@@ -49,6 +52,34 @@ def one(folder: Path, agencies: int, seed: int, plants: int) -> tuple[dict[str, 
     return doc, truth, time.perf_counter() - began
 
 
+def _z(p_value: float | None) -> float:
+    return -np.inf if p_value is None else float(stats.norm.isf(p_value))
+
+
+def _bound(clean_z: list[float], planted_z: list[tuple[str, float]]) -> None:
+    """What no rule on these z-scores could beat: the recall of a threshold chosen with the
+    truth so that exactly 0.5% or 1% of clean agencies are flagged (no false-discovery control);
+    and, for lowprio, the recall with no sampling noise at all (only the honest spread)."""
+    print("\nbound: one z threshold for all indicators, chosen knowing the truth")
+    for rate in (0.005, 0.01):
+        cut = float(np.quantile(np.asarray(clean_z), 1 - rate))
+        parts = []
+        for kind in KIND:
+            zs = [z for k, z in planted_z if k == kind]
+            parts.append(f"{kind} {sum(z > cut for z in zs)}/{len(zs)}")
+        hit = sum(z > cut for _k, z in planted_z)
+        print(f"  {rate:.1%} of clean agencies flagged (z > {cut:.2f}): {', '.join(parts)}; "
+              f"all {hit}/{len(planted_z)} ({100 * hit / max(len(planted_z), 1):.0f}%)")  # fmt: skip
+    sd = PARAMETERS["non_eligible_request_ratio"]["log_sd"]
+    low, high = PARAMETERS["planted_effect_ranges"]["lowprio"]["non_eligible_request_multiplier"]
+    log_m = np.log(np.linspace(low, high, 10_001))
+    for rate in (0.0025, 0.01):
+        cut = sd * stats.norm.isf(rate)
+        recall = float(np.mean(stats.norm.sf((cut - log_m) / sd)))
+        print(f"  lowprio with unlimited records, {rate:.2%} of clean agencies flagged on it "
+              f"alone: recall {100 * recall:.0f}%")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agencies", type=int, default=1000)
@@ -67,14 +98,20 @@ def main() -> None:
     ranges = PARAMETERS["planted_effect_ranges"]
     found: dict[tuple[str, str, str], list[int]] = {}
     clean = [0, 0]
+    # for the bound: each clean agency's largest z over the four indicators that can flag, and
+    # each planted agency's (1,000+ a year) z on the indicator of its kind
+    clean_z: list[float] = []
+    planted_z: list[tuple[str, float]] = []
     for seed in args.seeds:
         doc, truth, took = data(seed, args.plants)
         planted = {p["ori"]: p for p in truth["planted"]}
         seed_clean = [0, 0]
         for agency in doc["agencies"]:
             names = {i["name"] for i in agency["indicators"] if i["flagged"]}
+            z = {i["name"]: _z(i["p_value"]) for i in agency["indicators"]}
             p = planted.get(agency["ori"])
             if p is None:
+                clean_z.append(max(z[name] for name in KIND.values()))
                 seed_clean[0] += bool(names)
                 seed_clean[1] += 1
                 continue
@@ -83,6 +120,8 @@ def main() -> None:
             half = "larger" if value >= (low + high) / 2 else "smaller"
             per_year = agency["n_bookings"] / YEARS
             size = "1000+/yr" if per_year >= 1000 else "<1000/yr"
+            if per_year >= 1000:
+                planted_z.append((p["kind"], z[KIND[p["kind"]]]))
             band = "5000+/yr" if per_year >= 5000 else "1-5k/yr" if per_year >= 1000 else "<1000/yr"
             keys = [(p["kind"], size, half), (p["kind"], size, "all")]
             if band != size:
@@ -101,6 +140,7 @@ def main() -> None:
     hit, total = sum(v[0] for v in big), sum(v[1] for v in big)
     print(f"\nall kinds, 1000+ bookings/yr: {hit}/{total} ({100 * hit / max(total, 1):.0f}%)")
     print(f"false flags: {clean[0]}/{clean[1]} clean agencies ({100 * clean[0] / max(clean[1], 1):.2f}%)")  # fmt: skip
+    _bound(clean_z, planted_z)
     for seed in args.null_seeds:
         doc, _truth, took = data(seed, 0)
         flagged = sum(a["flagged"] for a in doc["agencies"])

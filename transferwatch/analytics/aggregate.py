@@ -27,8 +27,6 @@ import ibis  # type: ignore[import-untyped]
 import ibis.expr.types as ir  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
 from ibis.backends.sql.datatypes import DuckDBType  # type: ignore[import-untyped]
 
 from transferwatch.analytics.contract import quote
@@ -192,12 +190,9 @@ def _ibis_type(duckdb_type: str) -> Any:
         return "string"
 
 
-def _codes(column: Any) -> npt.NDArray[np.str_]:
-    """A text column of the (small) result as a numpy string array, via its dictionary."""
-    encoded = column.combine_chunks().dictionary_encode()
-    values = np.asarray(encoded.dictionary.to_pylist(), dtype=str)
-    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
-    return values[indices] if len(values) else np.zeros(0, dtype=str)
+def _day(value: Any) -> date:
+    """A numpy datetime64 (as DuckDB returns dates) as a date."""
+    return date.fromisoformat(str(np.datetime64(value, "D")))
 
 
 def read_agencies(path: Path, con: duckdb.DuckDBPyConnection | None = None) -> list[AgencyInfo]:
@@ -317,10 +312,11 @@ def counts_expr(
     b = bookings
     day = b.booking_date.cast("date")
     b = b.mutate(day=day)
+    # bookings without a date stay in, so that `aggregate` can say how many there are
     if period_from is not None:
-        b = b.filter(b.day >= ibis.literal(period_from))
+        b = b.filter(b.day.isnull() | (b.day >= ibis.literal(period_from)))
     if period_to is not None:
-        b = b.filter(b.day <= ibis.literal(period_to))
+        b = b.filter(b.day.isnull() | (b.day <= ibis.literal(period_to)))
     j = b.left_join(activation, b.ori == activation.ori)
 
     def text(column: str) -> ir.StringValue:
@@ -437,40 +433,39 @@ def _aggregate(
     try:
         view = f"CREATE OR REPLACE TEMP VIEW monitor_bookings AS SELECT {select} FROM {source}"  # noqa: S608
         raw.execute(view)
-        raw.register(
-            "monitor_activation",
-            pa.table(
-                {
-                    "ori": pa.array([a.ori for a in agencies], pa.string()),
-                    "activation_date": pa.array([a.activation_date for a in agencies], pa.date32()),
-                }
-            ),
+        # from Python lists, not Arrow: pyarrow.array imports pandas (0.4-0.5 s) on first use
+        raw.execute(
+            "CREATE OR REPLACE TEMP TABLE monitor_activation AS SELECT "
+            "unnest($1::VARCHAR[]) AS ori, unnest($2::DATE[]) AS activation_date",
+            [[a.ori for a in agencies], [a.activation_date for a in agencies]],
         )
-        result = raw.sql(sql).to_arrow_table()
+        # numpy straight from DuckDB: Arrow's to_numpy imports pandas (0.4-0.5 s) on first use
+        result = raw.sql(sql).fetchnumpy()
     except Exception as exc:  # DuckDB conversion errors surface under several classes
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MonitorInputError(f"the bookings cannot be read: {first_line}") from None
     finally:
         raw.execute("DROP VIEW IF EXISTS monitor_bookings")
-        raw.unregister("monitor_activation")
-    if result is None:
-        raise MonitorInputError("the bookings cannot be read: the aggregation returned nothing")
-    table: Any = result
-    if table.num_rows == 0:
+        raw.execute("DROP TABLE IF EXISTS monitor_activation")
+    bookings = np.asarray(np.ma.getdata(result["bookings"]), dtype=np.int64)
+    if len(bookings) == 0:
         if period_from is None and period_to is None:
             raise MonitorInputError("bookings: no bookings with a valid booking_date")
         raise MonitorInputError(
             f"bookings: no bookings between {period_from or 'the start'} and "
             f"{period_to or 'the end'}"
         )
-    period_from = period_from or pc.min(table.column("first_day")).as_py()
-    period_to = period_to or pc.max(table.column("last_day")).as_py()
-    if period_from is None or period_to is None:
-        raise MonitorInputError("bookings: no bookings with a valid booking_date")
-    ori = _codes(table.column("ori"))
-    known = {a.ori for a in agencies}
-    seen = table.column("ori").combine_chunks().dictionary_encode().dictionary.to_pylist()
-    unknown = sorted(set(seen) - known)
+    for column, what in (("quarter", "booking_date"), ("ori", "ori")):
+        empty = np.ma.getmaskarray(result[column])
+        if empty.any():
+            n = int(bookings[empty].sum())
+            raise MonitorInputError(
+                f"bookings: {n:,} booking{'s have' if n != 1 else ' has'} no {what}"
+            )
+    period_from = period_from or _day(np.min(result["first_day"]))
+    period_to = period_to or _day(np.max(result["last_day"]))
+    ori = np.asarray(result["ori"], dtype=str)
+    unknown = sorted(set(np.unique(ori).tolist()) - {a.ori for a in agencies})
     if unknown:
         shown = ", ".join(unknown[:5]) + (
             f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
@@ -481,15 +476,12 @@ def _aggregate(
         )
     counts = Counts(
         ori=ori,
-        post=np.asarray(table.column("post").to_numpy(zero_copy_only=False)).astype(bool),
-        quarter=np.asarray(table.column("quarter").to_numpy()).astype(np.int64),
-        eth=_codes(table.column("eth")),
-        lep=_codes(table.column("lep")),
-        cell=np.asarray(table.column("cell").to_numpy()).astype(np.int64),
-        values={
-            c: np.asarray(table.column(c).fill_null(0).to_numpy()).astype(np.int64)
-            for c in COUNT_COLUMNS
-        },
+        post=np.asarray(result["post"], dtype=bool),
+        quarter=np.asarray(result["quarter"], dtype=np.int64),
+        eth=np.asarray(result["eth"], dtype=str),
+        lep=np.asarray(result["lep"], dtype=str),
+        cell=np.asarray(result["cell"], dtype=np.int64),
+        values={c: np.asarray(result[c], dtype=np.int64) for c in COUNT_COLUMNS},
         present=present,
     )
     return counts, period_from, period_to

@@ -25,7 +25,7 @@ Benjamini, Y. and Hochberg, Y. (1995) - see `fdr.bh_qvalues`; Genovese, Roeder a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -93,6 +93,9 @@ class _Raw:
     why: list[str]  # reason when not ok
     says: list[str]  # plain-language description when ok
     stratum: npt.NDArray[np.int64]  # estimates of different kinds get separate spreads
+    # stratum -> (y, se) of the agencies whose spread a stratum is judged against, where that is
+    # not the stratum's own agencies
+    fit_on: dict[int, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
 
 
 def _pct(x: float) -> str:
@@ -109,27 +112,29 @@ class _Table:
         self.a = order[np.searchsorted(names[order], counts.ori)].astype(np.int64)
         self.k = len(oris)
         self.c = counts
+        self.v = {name: v.astype(np.float64) for name, v in counts.values.items()}
         quarters = np.unique(counts.quarter)
         self.quarters = quarters
         self.qi = np.searchsorted(quarters, counts.quarter)
 
     def sum(self, column: str, mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
-        v = self.c.values[column].astype(np.float64)
+        v = self.v[column]
         if mask is None:
             return np.bincount(self.a, weights=v, minlength=self.k).astype(np.float64)
-        return np.bincount(self.a[mask], weights=v[mask], minlength=self.k).astype(np.float64)
+        return np.bincount(self.a, weights=v * mask, minlength=self.k).astype(np.float64)
+
+    def _matrix(self, column: str, mask: npt.NDArray[np.bool_], j: npt.NDArray[np.int64], width: int) -> FloatArray:  # fmt: skip
+        flat = self.a[mask] * width + j[mask]
+        out = np.bincount(flat, weights=self.v[column][mask], minlength=self.k * width)
+        return np.asarray(out, dtype=np.float64).reshape(self.k, width)
 
     def by_cell(self, column: str, mask: npt.NDArray[np.bool_]) -> FloatArray:
         """Agency x offence class (`aggregate.request_cell`, 1 to `N_CELLS`) matrix of sums."""
-        out = np.zeros((self.k, N_CELLS))
-        np.add.at(out, (self.a[mask], self.c.cell[mask] - 1), self.c.values[column][mask])
-        return out
+        return self._matrix(column, mask, self.c.cell - 1, N_CELLS)
 
     def by_quarter(self, column: str, mask: npt.NDArray[np.bool_]) -> FloatArray:
         """Agency x quarter matrix of sums."""
-        out = np.zeros((self.k, len(self.quarters)))
-        np.add.at(out, (self.a[mask], self.qi[mask]), self.c.values[column][mask])
-        return out
+        return self._matrix(column, mask, self.qi, len(self.quarters))
 
 
 def peer_groups(agencies: Sequence[AgencyInfo], bookings: FloatArray, years: float) -> list[str]:
@@ -186,13 +191,24 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
     difference in differences of the Hispanic minor-offence *share* against peers: the share
     dilutes extra arrests and peers add their own noise (recall 61% against 79% now, see
     docs/methods.md). The peers' change on the share scale is still given in the explanation.
+
+    Without an own past to compare with (activated before the period, or too few records
+    before activation), an agency with enough arrests after activation is measured by the log
+    odds ratio of a minor-offence arrest, Hispanic against others, after activation (stratum
+    1): extra pretextual arrests multiply those odds by their factor. It is judged against the
+    spread of the same odds ratio at every agency with enough arrests after activation (not
+    only the few without a past), which includes agencies' stable differences between groups.
     """
     hisp = t.c.eth == "H"
+    other = t.c.eth == "N"
     n_pre, n_post = t.sum("bookings", hisp & ~t.c.post), t.sum("bookings", hisp & t.c.post)
     x_pre, x_post = t.sum("minor", hisp & ~t.c.post), t.sum("minor", hisp & t.c.post)
     w_pre, w_post = t.sum("minor", ~t.c.post) - x_pre, t.sum("minor", t.c.post) - x_post
     o_pre = t.sum("bookings", ~t.c.post) - n_pre
     o_post = t.sum("bookings", t.c.post) - n_post
+    # after activation, Hispanic against non-Hispanic (unknown ethnicity left out)
+    m_post, mw_post = t.sum("bookings", other & t.c.post), t.sum("minor", other & t.c.post)
+    odds, odds_se = log_odds_ratio(x_post, n_post, mw_post, m_post)
     # where other minor-offence arrests are too few (agencies arresting almost only Hispanic
     # people), the comparison is the agency's Hispanic arrests for other offences
     thin = np.minimum(w_pre, w_post) < MIN_RECORDS
@@ -201,31 +217,43 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
     qn = _peer_sum(t.by_quarter("bookings", hisp), groups)
     qx = _peer_sum(t.by_quarter("minor", hisp), groups)
     raw = _empty(t.k)
+    after = np.array(
+        [a.activation_date is not None and a.activation_date <= period[1] for a in agencies],
+        dtype=bool,
+    )
+    reference = after & (np.minimum(n_post, m_post) >= MIN_RECORDS)
+    raw.fit_on[1] = (odds[reference], odds_se[reference])
     for i, ag in enumerate(agencies):
         act = ag.activation_date
         if act is None:
             raw.why[i] = "no activation date: there is no before and after to compare"
             continue
-        if not period[0] < act <= period[1]:
-            raw.why[i] = f"activation date {act} is not inside the period"
+        if act > period[1]:
+            raw.why[i] = f"activation date {act} is after the period"
             continue
         raw.n[i] = int(n_pre[i] + n_post[i])
-        if min(n_pre[i], n_post[i]) < MIN_RECORDS:
+        past = period[0] < act
+        if not past or min(n_pre[i], w_pre[i]) < MIN_RECORDS:
+            _without_past(raw, i, past, n_pre[i], x_post[i], n_post[i], mw_post[i], m_post[i])
+            if raw.ok[i]:
+                raw.y[i], raw.se[i] = odds[i], odds_se[i]
+            continue
+        if n_post[i] < MIN_RECORDS:
             raw.why[i] = (
                 f"too few records to assess ({n_pre[i]:.0f} Hispanic arrests before activation, "
                 f"{n_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
             )
             continue
-        if min(w_pre[i], w_post[i]) < MIN_RECORDS:
+        if w_post[i] < MIN_RECORDS:
             raw.why[i] = (
                 f"too few other arrests to compare with ({w_pre[i]:.0f} before activation, "
                 f"{w_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
             )
             continue
         qa = _quarter(act)
-        before, after = t.quarters < qa, t.quarters > qa
+        before, later = t.quarters < qa, t.quarters > qa
         pn0, px0 = qn[i, before].sum(), qx[i, before].sum()
-        pn1, px1 = qn[i, after].sum(), qx[i, after].sum()
+        pn1, px1 = qn[i, later].sum(), qx[i, later].sum()
         peers = (
             f"; at peers over the same quarters from {_pct(px0 / pn0)} to {_pct(px1 / pn1)}"
             if min(pn0, pn1) > 0
@@ -243,6 +271,27 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
             f"the log of how much more Hispanic minor-offence arrests grew than {against})"
         )
     return raw
+
+
+def _without_past(raw: _Raw, i: int, past: bool, n_pre: float, x_post: float, n_post: float, mw_post: float, m_post: float) -> None:  # fmt: skip
+    """`minor_offense_shift` of an agency without an own past: stratum 1, or why not."""
+    if min(n_post, m_post) < MIN_RECORDS:
+        before = f"{n_pre:.0f} Hispanic arrests before activation, " if past else ""
+        raw.why[i] = (
+            f"too few records to assess ({before}{n_post:.0f} Hispanic and {m_post:.0f} "
+            f"non-Hispanic arrests after; at least {MIN_RECORDS} each needed)"
+        )
+        return
+    why = (
+        f"with {n_pre:.0f} Hispanic arrests before activation there is too little past to "
+        "compare with" if past else "activated before the period: there is no past to compare with"
+    )  # fmt: skip
+    raw.ok[i], raw.stratum[i] = True, 1
+    raw.says[i] = (
+        f"after activation {_pct(x_post / n_post)} of Hispanic arrests were for minor offences "
+        f"against {_pct(mw_post / m_post)} of non-Hispanic arrests ({why}: the estimate is the "
+        "log odds ratio, judged against the same odds ratio at other agencies)"
+    )
 
 
 def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
@@ -440,8 +489,9 @@ def compute(
         mu = np.zeros(t.k)
         for stratum in np.unique(raw.stratum[raw.ok]).tolist():
             sel = raw.ok & (raw.stratum == stratum)
-            if sel.sum() >= MIN_PEERS:
-                fit = robust_random_effects(raw.y[sel], raw.se[sel])
+            fit_y, fit_se = raw.fit_on.get(stratum, (raw.y[sel], raw.se[sel]))
+            if len(fit_y) >= MIN_PEERS:
+                fit = robust_random_effects(fit_y, fit_se)
                 z[sel], p[sel] = excess_z(raw.y[sel], raw.se[sel], fit)
                 half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
                 mu[sel] = fit.mu

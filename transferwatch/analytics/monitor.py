@@ -18,7 +18,7 @@ from transferwatch.analytics.aggregate import (
 )
 from transferwatch.analytics.indicators import compute, concern
 
-METHOD_VERSION = "2026.11-re-dl-wbh-mh-3"
+METHOD_VERSION = "2026.11-re-dl-wbh-mh-4"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 

@@ -158,3 +158,45 @@ def test_an_empty_warehouse_is_no_data_not_a_crash(tmp_path: Path) -> None:
 
     with pytest.raises(MonitorInputError, match="no bookings"):
         run(BookingStore(tmp_path).scan_sql(), [AgencyInfo("TX0000001", state="TX")])
+
+
+def test_bookings_without_a_date_or_an_agency_are_counted_and_refused(tmp_path: Path) -> None:
+    """Never a silent drop: the message says how many bookings lack the field."""
+    b, a = _write(tmp_path, AGENCIES, BOOKINGS + "3,TX0000001,,H\n4,TX0000001,,N\n")
+    with pytest.raises(MonitorInputError, match="2 bookings have no booking_date"):
+        run(b, a)
+    with pytest.raises(MonitorInputError, match="2 bookings have no booking_date"):
+        run(b, a, date(2015, 1, 1), date(2015, 12, 31))  # also inside a given period
+    b, a = _write(tmp_path, AGENCIES, BOOKINGS + "3,,2015-04-01,H\n")
+    with pytest.raises(MonitorInputError, match="1 booking has no ori"):
+        run(b, a)
+
+
+def test_an_agency_without_a_past_is_compared_with_other_agencies(tmp_path: Path) -> None:
+    """Activated before the period: the post-activation odds ratio, judged against the same
+    odds ratio at every agency, instead of "cannot be assessed"."""
+    agencies = ["ori,state,activation_date"]
+    rows = ["booking_id,ori,booking_date,ethnicity,offense_category"]
+    n = 0
+    for k in range(12):
+        ori = f"TX{k:07d}"
+        agencies.append(f"{ori},TX,{'2013-01-01' if k == 0 else '2015-07-01'}")
+        # agency 0 arrests Hispanic people for minor offences 3 times as often as the others do
+        for month in range(1, 13):
+            for eth, minor, other in (("H", 3 if k == 0 else 1, 4), ("N", 1, 4)):
+                for offence, count in (("minor_traffic", minor), ("property", other)):
+                    for _ in range(count + (k % 3) * (offence == "property")):
+                        n += 1
+                        rows.append(f"{n},{ori},2015-{month:02d}-15,{eth},{offence}")
+    b, a = _write(tmp_path, "\n".join(agencies) + "\n", "\n".join(rows) + "\n")
+    doc = run(b, a)
+    first = {i["name"]: i for i in doc["agencies"][0]["indicators"]}["minor_offense_shift"]
+    assert first["estimate"] is not None and first["estimate"] > 0.9
+    assert "activated before the period" in first["explanation"]
+    assert first["p_value"] < 0.05
+    assert first["p_value"] == min(
+        i["p_value"] for a in doc["agencies"] for i in a["indicators"] if i["name"] == first["name"]
+    )
+    later = {i["name"]: i for i in doc["agencies"][3]["indicators"]}["minor_offense_shift"]
+    # six months before activation, 24 Hispanic arrests for other offences: the same comparison
+    assert later["estimate"] is not None and "too little past" in later["explanation"]
