@@ -56,19 +56,20 @@ def _z(p_value: float | None) -> float:
     return -np.inf if p_value is None else float(stats.norm.isf(p_value))
 
 
-def _bound(clean_z: list[float], planted_z: list[tuple[str, float]]) -> None:
+def _bound(clean_z: list[float], planted_z: list[tuple[str, float]], achieved: float) -> None:
     """What no rule on these z-scores could beat: the recall of a threshold chosen with the
-    truth so that exactly 0.5% or 1% of clean agencies are flagged (no false-discovery control);
-    and, for lowprio, the recall with no sampling noise at all (only the honest spread)."""
+    truth so that exactly the share of clean agencies the run flagged (`achieved`), 0.5% or 1%
+    are flagged (no false-discovery control); and, for lowprio, the recall with no sampling
+    noise at all (only the honest spread)."""
     print("\nbound: one z threshold for all indicators, chosen knowing the truth")
-    for rate in (0.005, 0.01):
+    for rate in sorted({achieved, 0.005, 0.01}):
         cut = float(np.quantile(np.asarray(clean_z), 1 - rate))
         parts = []
         for kind in KIND:
             zs = [z for k, z in planted_z if k == kind]
             parts.append(f"{kind} {sum(z > cut for z in zs)}/{len(zs)}")
         hit = sum(z > cut for _k, z in planted_z)
-        print(f"  {rate:.1%} of clean agencies flagged (z > {cut:.2f}): {', '.join(parts)}; "
+        print(f"  {rate:.2%} of clean agencies flagged (z > {cut:.2f}): {', '.join(parts)}; "
               f"all {hit}/{len(planted_z)} ({100 * hit / max(len(planted_z), 1):.0f}%)")  # fmt: skip
     sd = PARAMETERS["non_eligible_request_ratio"]["log_sd"]
     low, high = PARAMETERS["planted_effect_ranges"]["lowprio"]["non_eligible_request_multiplier"]
@@ -140,7 +141,7 @@ def main() -> None:
     hit, total = sum(v[0] for v in big), sum(v[1] for v in big)
     print(f"\nall kinds, 1000+ bookings/yr: {hit}/{total} ({100 * hit / max(total, 1):.0f}%)")
     print(f"false flags: {clean[0]}/{clean[1]} clean agencies ({100 * clean[0] / max(clean[1], 1):.2f}%)")  # fmt: skip
-    _bound(clean_z, planted_z)
+    _bound(clean_z, planted_z, clean[0] / max(clean[1], 1))
     for seed in args.null_seeds:
         doc, _truth, took = data(seed, 0)
         flagged = sum(a["flagged"] for a in doc["agencies"])

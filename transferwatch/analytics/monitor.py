@@ -35,6 +35,7 @@ def run(
     period_from: date | None = None,
     period_to: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    comparisons: dict[tuple[str, str], str] | None = None,
 ) -> dict[str, Any]:
     """Compute every indicator for every agency over the period.
 
@@ -44,6 +45,9 @@ def run(
     agencies : the agencies table as a file, or as `AgencyInfo` records.
     period_from, period_to : inclusive; default the first and last booking date in the data.
     progress : called with (steps done, total steps).
+    comparisons : if given, filled with (ori, indicator name) -> the comparison behind the
+        estimate, for the indicators that have more than one (`indicators.COMPARISONS`); kept
+        out of the document, whose shape CONTRACTS.md section 3 fixes.
 
     Returns
     -------
@@ -83,6 +87,8 @@ def run(
     for ag in infos:
         inds = by_ori[ag.ori]
         level = concern(inds)
+        if comparisons is not None:
+            comparisons.update({(ag.ori, i.name): i.comparison for i in inds if i.comparison})
         entries.append(
             {
                 "ori": ag.ori,

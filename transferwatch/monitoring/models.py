@@ -105,6 +105,10 @@ class IndicatorResult(models.Model):
     n = models.PositiveBigIntegerField(default=0)
     flagged = models.BooleanField(default=False)
     explanation = models.TextField(blank=True)
+    # the comparison behind the estimate where an indicator has more than one
+    # (`analytics.indicators.COMPARISONS`): estimates of different comparisons are not plotted
+    # together
+    comparison = models.CharField(max_length=60, blank=True, default="")
 
     class Meta:
         ordering = ["agency_result", "name", "group"]

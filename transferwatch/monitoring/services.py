@@ -23,7 +23,7 @@ from transferwatch.analytics.monitor import run as run_engine
 from transferwatch.audit.services import record
 from transferwatch.cases.services import monitoring_allegation
 from transferwatch.imports.warehouse import store
-from transferwatch.monitoring.figures import funnel_plots, history_row
+from transferwatch.monitoring.figures import funnel_key, funnel_plots, history_row
 from transferwatch.monitoring.models import (
     AgencyResult,
     IndicatorResult,
@@ -135,8 +135,16 @@ def _previous_significant(run: MonitoringRun) -> set[int]:
     return set(previous.results.filter(concern="significant").values_list("agency_id", flat=True))
 
 
-def finish(run: MonitoringRun, document: dict[str, Any]) -> MonitoringRun:
-    """Store the engine's document, open allegations for newly significant agencies, mark done."""
+def finish(
+    run: MonitoringRun,
+    document: dict[str, Any],
+    comparisons: dict[tuple[str, str], str] | None = None,
+) -> MonitoringRun:
+    """Store the engine's document, open allegations for newly significant agencies, mark done.
+
+    `comparisons` ((ori, indicator) -> comparison, from the engine) is stored with each result.
+    """
+    comparisons = comparisons or {}
     agencies = {a.ori: a for a in Agency.objects.only("pk", "ori")}
     with transaction.atomic():
         run = _locked(run, ("running",))
@@ -167,6 +175,7 @@ def finish(run: MonitoringRun, document: dict[str, Any]) -> MonitoringRun:
                 n=i["n"] or 0,
                 flagged=i["flagged"],
                 explanation=i["explanation"] or "",
+                comparison=comparisons.get((entry["ori"], i["name"]), ""),
             )
             for entry in document["agencies"]
             if entry["ori"] in by_ori
@@ -210,6 +219,7 @@ def execute(run: MonitoringRun) -> MonitoringRun:
     params = run.parameters
     period_from = date.fromisoformat(params["from"]) if params.get("from") else None
     period_to = date.fromisoformat(params["to"]) if params.get("to") else None
+    comparisons: dict[tuple[str, str], str] = {}
     try:
         document = run_engine(
             store().scan_sql(),
@@ -217,13 +227,14 @@ def execute(run: MonitoringRun) -> MonitoringRun:
             period_from,
             period_to,
             lambda done, total: report_progress(run, done, total),
+            comparisons,
         )
     except MonitorInputError as exc:
         return fail(run, str(exc))
     except Exception as exc:
         fail(run, f"the monitoring engine failed: {type(exc).__name__}: {exc}")
         raise
-    return finish(run, document)
+    return finish(run, document, comparisons)
 
 
 def agency_section(agency: Agency) -> dict[str, Any]:
@@ -248,13 +259,20 @@ def agency_section(agency: Agency) -> dict[str, Any]:
     else:
         peers_of = peers_of.filter(agency__state=agency.state)
     peer_rows = IndicatorResult.objects.filter(agency_result__in=peers_of).values(
-        "name", "group", "estimate", "ci_low", "ci_high", "n", "agency_result__agency__ori"
+        "name",
+        "group",
+        "comparison",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "n",
+        "agency_result__agency__ori",
     )
-    by_indicator: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    by_indicator: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for p in peer_rows:
         entry = {**p, "ori": p["agency_result__agency__ori"]}
-        by_indicator.setdefault((p["name"], p["group"]), []).append(entry)
-    funnels = funnel_plots(agency.ori, latest, lambda n, g: by_indicator.get((n, g), []))
+        by_indicator.setdefault(funnel_key(p), []).append(entry)
+    funnels = funnel_plots(agency.ori, latest, lambda key: by_indicator.get(key, []))
     return {
         "has_results": True,
         "rows": rows,

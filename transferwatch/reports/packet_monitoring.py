@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from transferwatch.monitoring.figures import funnel_plots, history_row, peer_basis
+from transferwatch.monitoring.figures import funnel_key, funnel_plots, history_row, peer_basis
 from transferwatch.monitoring.models import AgencyResult, IndicatorResult, MonitoringRun
 from transferwatch.reports.quarters import Quarter
 
@@ -84,11 +84,12 @@ def monitoring(q: Quarter, charts: bool = True) -> dict[str, Any]:
     }
 
 
-def _peer_rows(run: MonitoringRun) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+def _peer_rows(run: MonitoringRun) -> dict[tuple[str, tuple[str, str, str]], list[dict[str, Any]]]:
     """Every agency's indicator figures in the run, keyed by (peer basis, indicator, group)."""
     rows = IndicatorResult.objects.filter(agency_result__run=run).values(
         "name",
         "group",
+        "comparison",
         "estimate",
         "ci_low",
         "ci_high",
@@ -97,7 +98,7 @@ def _peer_rows(run: MonitoringRun) -> dict[tuple[str, str, str], list[dict[str, 
         "agency_result__agency__peer_group",
         "agency_result__agency__state",
     )
-    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    out: dict[tuple[str, tuple[str, str, str]], list[dict[str, Any]]] = {}
     for p in rows:
         basis = (
             f"peer:{p['agency_result__agency__peer_group']}"
@@ -105,7 +106,7 @@ def _peer_rows(run: MonitoringRun) -> dict[tuple[str, str, str], list[dict[str, 
             else f"state:{p['agency_result__agency__state']}"
         )
         entry = {**p, "ori": p["agency_result__agency__ori"]}
-        out.setdefault((basis, p["name"], p["group"]), []).append(entry)
+        out.setdefault((basis, funnel_key(p)), []).append(entry)
     return out
 
 
@@ -129,14 +130,14 @@ def _history(run: MonitoringRun, charted: list[AgencyResult]) -> dict[int, list[
 def _charts(
     result: AgencyResult,
     shown: list[IndicatorResult],
-    peers: dict[tuple[str, str, str], list[dict[str, Any]]],
+    peers: dict[tuple[str, tuple[str, str, str]], list[dict[str, Any]]],
     history: list[IndicatorResult],
 ) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
     from transferwatch.monitoring import charts
 
     agency = result.agency
     basis = peer_basis(agency)
-    funnels = funnel_plots(agency.ori, shown, lambda n, g: peers.get((basis, n, g), []))
+    funnels = funnel_plots(agency.ori, shown, lambda key: peers.get((basis, key), []))
     names = {(i.name, i.group) for i in shown}
     rows = [
         history_row(i)

@@ -189,7 +189,11 @@ def test_an_agency_without_a_past_is_compared_with_other_agencies(tmp_path: Path
                         n += 1
                         rows.append(f"{n},{ori},2015-{month:02d}-15,{eth},{offence}")
     b, a = _write(tmp_path, "\n".join(agencies) + "\n", "\n".join(rows) + "\n")
-    doc = run(b, a)
+    comparisons: dict[tuple[str, str], str] = {}
+    doc = run(b, a, comparisons=comparisons)
+    assert comparisons[("TX0000000", "minor_offense_shift")] == "odds ratio after activation"
+    assert comparisons[("TX0000001", "minor_offense_shift")] == "change at activation"
+    assert all("comparison" not in i for e in doc["agencies"] for i in e["indicators"])
     first = {i["name"]: i for i in doc["agencies"][0]["indicators"]}["minor_offense_shift"]
     assert first["estimate"] is not None and first["estimate"] > 0.9
     assert "activated before the period" in first["explanation"]

@@ -52,6 +52,9 @@ def test_it_runs_from_the_web_and_stores_the_results(
     assert all(r.flagged for r in significant)
     PLANTED_SIGNIFICANT = significant_ori()
     assert IndicatorResult.objects.filter(agency_result__run=run, name="dismissal_disparity").exists()  # fmt: skip
+    shifts = IndicatorResult.objects.filter(agency_result__run=run, name="minor_offense_shift")
+    assert {i.comparison for i in shifts.exclude(estimate=None)} <= {"change at activation", "odds ratio after activation"}  # fmt: skip
+    assert shifts.exclude(estimate=None).exclude(comparison="").exists()
     assert Allegation.objects.count() == len(significant)
     opened = Allegation.objects.get(agency__ori=PLANTED_SIGNIFICANT)
     assert opened.status == "received" and opened.monitoring_run == run
@@ -173,3 +176,43 @@ def test_it_exits_2_on_bad_input(db: Any) -> None:
         with pytest.raises(CommandError) as err:
             call_command("monitor_run", *args, stdout=StringIO())
         assert err.value.returncode == 2
+
+
+def test_funnel_plots_put_together_only_estimates_of_the_same_comparison(
+    phi_agency: Agency,
+) -> None:
+    """An agency measured without an own past (odds ratio after activation) is plotted among
+    agencies measured the same way, not among triple differences on another scale."""
+    from transferwatch.agencies.models import Area
+
+    kinds = ["change at activation"] * 4 + ["odds ratio after activation"] * 4
+    entries = []
+    comparisons = {}
+    for k, kind in enumerate(kinds):
+        ori = phi_agency.ori if k == 0 else f"PA{k:07d}"
+        if k:
+            Agency.objects.create(ori=ori, name=f"Agency {k}", state="PA", aor=Area.objects.get(code="PHI"))  # fmt: skip
+        indicator = {
+            "name": "minor_offense_shift", "group": "hispanic", "estimate": 0.1 * k,
+            "ci_low": 0.1 * k - 0.2, "ci_high": 0.1 * k + 0.2, "p_value": 0.3, "q_value": 0.5,
+            "n": 1000 + k, "flagged": False, "explanation": "x",
+        }  # fmt: skip
+        entries.append(
+            {
+                "ori": ori,
+                "n_bookings": 5000,
+                "flagged": False,
+                "concern": "none",
+                "indicators": [indicator],
+            }  # fmt: skip
+        )
+        comparisons[(ori, "minor_offense_shift")] = kind
+    run = services.mark_running(services.queue(None), "0" * 64, {})
+    document = {**_document("none"), "agencies": entries}
+    services.finish(run, document, comparisons)
+    stored = IndicatorResult.objects.get(agency_result__agency=phi_agency)
+    assert stored.comparison == "change at activation"
+    section = services.agency_section(phi_agency)
+    (funnel,) = section["funnels"]
+    assert funnel["peers"] == 4  # itself and the three measured the same way
+    assert "change at activation" in section["rows"][0]["indicator"]
