@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -188,6 +189,24 @@ def _ibis_type(duckdb_type: str) -> Any:
         return DuckDBType.from_string(duckdb_type)
     except Exception:  # any type Ibis does not parse is compared as text
         return "string"
+
+
+def _read_error(message: str, kind: str) -> str:
+    """A DuckDB read error as file, line and column, without the line's content.
+
+    DuckDB quotes the whole offending line ("Original Line: ..."), which may hold personal data:
+    only the file name, the line number and the column are kept.
+    """
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    column = re.search(r'converting column "([^"]+)"', message)
+    if line and column:
+        found = re.search(r"^\s*file = (.+)$", message, re.MULTILINE)
+        name = Path(found.group(1).strip()).name if found else "bookings"
+        what = "a date (YYYY-MM-DD)" if column.group(1) == "booking_date" else "readable"
+        return f"{name}: line {line.group(1)}, column {column.group(1)}: the value is not {what}"
+    first = message.strip().splitlines()[0] if message.strip() else kind
+    first = first.split("Original Line:")[0].strip()
+    return f"the bookings cannot be read: {first}"
 
 
 def _day(value: Any) -> date:
@@ -442,8 +461,7 @@ def _aggregate(
         # numpy straight from DuckDB: Arrow's to_numpy imports pandas (0.4-0.5 s) on first use
         result = raw.sql(sql).fetchnumpy()
     except Exception as exc:  # DuckDB conversion errors surface under several classes
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise MonitorInputError(f"the bookings cannot be read: {first_line}") from None
+        raise MonitorInputError(_read_error(str(exc), type(exc).__name__)) from None
     finally:
         raw.execute("DROP VIEW IF EXISTS monitor_bookings")
         raw.execute("DROP TABLE IF EXISTS monitor_activation")

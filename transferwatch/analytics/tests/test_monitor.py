@@ -204,3 +204,14 @@ def test_an_agency_without_a_past_is_compared_with_other_agencies(tmp_path: Path
     later = {i["name"]: i for i in doc["agencies"][3]["indicators"]}["minor_offense_shift"]
     # six months before activation, 24 Hispanic arrests for other offences: the same comparison
     assert later["estimate"] is not None and "too little past" in later["explanation"]
+
+
+def test_a_bad_date_is_named_by_line_and_column_without_the_line(tmp_path: Path) -> None:
+    """DuckDB quotes the offending line; the message keeps only file, line and column."""
+    bookings = "booking_id,ori,booking_date,person_name\n1,TX0000001,2015-03-01,Ana Example\n"
+    bookings += "2,TX0000002,01/09/2015,Maria Example\n"
+    b, a = _write(tmp_path, AGENCIES, bookings)
+    with pytest.raises(MonitorInputError) as err:
+        run(b, a)
+    assert str(err.value) == "b.csv: line 3, column booking_date: the value is not a date (YYYY-MM-DD)"  # fmt: skip
+    assert "Maria" not in str(err.value) and "01/09" not in str(err.value)

@@ -204,7 +204,7 @@ def test_funnel_plots_put_together_only_estimates_of_the_same_comparison(
                 "flagged": False,
                 "concern": "none",
                 "indicators": [indicator],
-            }  # fmt: skip
+            }
         )
         comparisons[(ori, "minor_offense_shift")] = kind
     run = services.mark_running(services.queue(None), "0" * 64, {})
