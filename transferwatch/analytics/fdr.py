@@ -190,6 +190,28 @@ def robust_random_effects(y: npt.ArrayLike, se: npt.ArrayLike, cut: float = 3.0)
     return RandomEffects(fit.mu, fit.tau2, len(yv))
 
 
+def shrink(
+    y: npt.ArrayLike, se: npt.ArrayLike, fit: RandomEffects
+) -> tuple[FloatArray, FloatArray]:
+    """Empirical-Bayes estimate of each agency's own value, and its standard deviation.
+
+    Under the random-effects model an agency's true value is drawn from N(mu, tau^2) and
+    measured with noise se: the posterior mean ``mu + B (y - mu)``, ``B = tau^2 / (tau^2 +
+    se^2)``, pulls an agency with few records (large se) towards the typical value and leaves
+    a large agency's estimate nearly as measured; the posterior standard deviation is
+    ``sqrt(B) * se``. With tau^2 = 0 every agency's best estimate is mu.
+
+    References
+    ----------
+    Efron, B. and Morris, C. (1975). "Data analysis using Stein's estimator and its
+    generalizations." JASA 70, 311-319.
+    """
+    yv = np.asarray(y, dtype=np.float64)
+    sv = np.asarray(se, dtype=np.float64)
+    weight = fit.tau2 / (fit.tau2 + sv**2) if fit.tau2 > 0 else np.zeros_like(sv)
+    return fit.mu + weight * (yv - fit.mu), np.sqrt(weight) * sv
+
+
 def excess_z(
     y: npt.ArrayLike, se: npt.ArrayLike, fit: RandomEffects
 ) -> tuple[FloatArray, FloatArray]:

@@ -37,7 +37,12 @@ from transferwatch.analytics.estimators import (
     log_rate_ratio_change,
     mantel_haenszel,
 )
-from transferwatch.analytics.fdr import excess_z, robust_random_effects, weighted_bh_qvalues
+from transferwatch.analytics.fdr import (
+    excess_z,
+    robust_random_effects,
+    shrink,
+    weighted_bh_qvalues,
+)
 
 FloatArray = npt.NDArray[np.float64]
 NAMES = (
@@ -495,7 +500,7 @@ def compute(
     tested: dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = {}
     for name, raw in raws.items():
         p = np.full(t.k, np.nan)
-        z = np.full(t.k, np.nan)
+        shrunk = np.full(t.k, np.nan)
         half = np.full(t.k, np.nan)
         mu = np.zeros(t.k)
         for stratum in np.unique(raw.stratum[raw.ok]).tolist():
@@ -503,21 +508,22 @@ def compute(
             fit_y, fit_se = raw.fit_on.get(stratum, (raw.y[sel], raw.se[sel]))
             if len(fit_y) >= MIN_PEERS:
                 fit = robust_random_effects(fit_y, fit_se)
-                z[sel], p[sel] = excess_z(raw.y[sel], raw.se[sel], fit)
+                p[sel] = excess_z(raw.y[sel], raw.se[sel], fit)[1]
+                shrunk[sel] = shrink(raw.y[sel], raw.se[sel], fit)[0]
                 half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
                 mu[sel] = fit.mu
             else:
                 for k in np.flatnonzero(sel).tolist():
                     raw.why[k] = "too few agencies can be assessed to know the usual spread"
                 raw.ok[sel] = False
-        tested[name] = (p, z, half, mu)
+        tested[name] = (p, shrunk, half, mu)
     stacked = np.concatenate([tested[name][0] for name in NAMES])
     weights = np.concatenate([np.full(t.k, WEAK_WEIGHT if n in WEAK else 1.0) for n in NAMES])
     q_all = weighted_bh_qvalues(stacked, weights).reshape(len(NAMES), t.k)
     out: dict[str, list[Indicator]] = {o: [] for o in oris}
     for j, name in enumerate(NAMES):
         raw = raws[name]
-        p, _z, half, mu = tested[name]
+        p, shrunk, half, mu = tested[name]
         for i, ori in enumerate(oris):
             if not raw.ok[i]:
                 out[ori].append(
@@ -553,7 +559,10 @@ def compute(
                     q_value=q,
                     n=int(raw.n[i]),
                     flagged=flagged,
-                    explanation=f"{raw.says[i]}; {verdict} (typical value {mu[i]:+.3f})",
+                    explanation=(
+                        f"{raw.says[i]}; {verdict} (typical value {mu[i]:+.3f}; allowing for "
+                        f"chance, this agency's own value is most likely {shrunk[i]:+.3f})"
+                    ),
                     comparison=COMPARISONS[name][raw.stratum[i]] if name in COMPARISONS else "",
                 )
             )
