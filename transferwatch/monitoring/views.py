@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from transferwatch.accounts.access import permission_or_404
+from transferwatch.analytics.indicators import Q_SIGNIFICANT, Q_WATCH
 from transferwatch.cases.models import Allegation
 from transferwatch.monitoring import services
 from transferwatch.monitoring.models import AgencyResult, MonitoringRun
@@ -67,6 +68,8 @@ def monitoring_home(request: HttpRequest) -> HttpResponse:
         "latest": latest,
         "concerns": concerns,
         "to_triage": to_triage,
+        "q_significant": Q_SIGNIFICANT,
+        "q_watch": Q_WATCH,
     }
     return render(request, "monitoring/index.html", context)
 

@@ -32,6 +32,7 @@ def test_it_shows_monitoring_to_crcl_hq_and_leadership(
     assert PLANTED in home  # significant in the latest run and an allegation to triage
     assert client.get(f"/monitoring/runs/{finished_runs[0].pk}/").status_code == 200
     assert ">Monitoring</span>" in home  # in the navigation
+    assert "false-discovery rate of 10%" in home and "one such flag in 10" in home
     assert "Monitoring</h2>" in client.get(f"/agencies/{PLANTED}/").content.decode()
 
 
