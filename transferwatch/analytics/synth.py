@@ -86,9 +86,16 @@ class Summary:
 
 def check_arguments(
     *, agencies: int, start: date, end: date, plants: dict[str, int], fmt: str, cases: int = 0,
-    bookings: int | None = None,
+    bookings: int | None = None, effects: dict[str, tuple[float, float]] | None = None,
 ) -> None:  # fmt: skip
     """Raise `SynthArgumentError` naming the first bad argument."""
+    for kind, (low, high) in (effects or {}).items():
+        if kind not in PLANT_KINDS:
+            raise SynthArgumentError("effect", f"unknown kind {kind!r}: use one of {', '.join(PLANT_KINDS)}")  # fmt: skip
+        if not low <= high:
+            raise SynthArgumentError("effect", f"{kind}: {low} is above {high}")
+        if kind != "dismissal" and low < 1:
+            raise SynthArgumentError("effect", f"{kind}: a rate ratio or multiplier below 1 ({low})")  # fmt: skip
     if not 1 <= agencies <= MAX_AGENCIES:
         raise SynthArgumentError(
             "agencies", f"must be between 1 and {MAX_AGENCIES:,}, not {agencies}"
@@ -118,6 +125,7 @@ def generate(
     out_dir: Path, *, agencies: int, start: date, end: date, seed: int, plants: dict[str, int],
     fmt: str, cases: int = 0, bookings: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    effects: dict[str, tuple[float, float]] | None = None,
 ) -> Summary:  # fmt: skip
     """Write agencies, bookings, truth.json (and cases.jsonl when `cases` > 0) into `out_dir`.
 
@@ -132,6 +140,9 @@ def generate(
     cases : number of priority-classification cases (CONTRACTS.md section 1) to write.
     bookings : approximate total bookings; by default the agencies' sizes decide.
     progress : called with (steps done, total steps): one step per agency, one for writing.
+    effects : planted kind -> (low, high) range of its effect, instead of
+        ``PARAMETERS["planted_effect_ranges"]`` (for recall at chosen effect sizes; the range
+        used is written to truth.json).
 
     Returns
     -------
@@ -140,10 +151,14 @@ def generate(
     """
     check_arguments(
         agencies=agencies, start=start, end=end, plants=plants, fmt=fmt, cases=cases,
-        bookings=bookings,
+        bookings=bookings, effects=effects,
     )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
-    ag = _make_agencies(agencies, start, end, seed, plants)
+    ranges = {
+        kind: (effects or {}).get(kind, tuple(next(iter(r.values()))))
+        for kind, r in PARAMETERS["planted_effect_ranges"].items()
+    }
+    ag = _make_agencies(agencies, start, end, seed, plants, ranges)
     years = ((end - start).days + 1) / 365.25
     scale = 1.0 if bookings is None else bookings / float(ag.fx["rate"].sum() * years)
     steps = agencies + 1
@@ -167,7 +182,7 @@ def generate(
         _write_tables(con, ag, Path(tmp), names, fmt)
         con.close()
         names["truth"] = "truth.json"
-        _write_truth(Path(tmp) / names["truth"], ag, seed, start, end, plants, agencies, bookings)
+        _write_truth(Path(tmp) / names["truth"], ag, seed, start, end, plants, agencies, bookings, ranges)  # fmt: skip
         if cases:
             names["cases"] = "cases.jsonl"
             write_cases(Path(tmp) / names["cases"], cases, seed)
@@ -219,7 +234,7 @@ def _day(d: date) -> int:
     return (d - EPOCH).days
 
 
-def _make_agencies(n: int, start: date, end: date, seed: int, plants: dict[str, int]) -> _Agencies:
+def _make_agencies(n: int, start: date, end: date, seed: int, plants: dict[str, int], ranges: dict[str, tuple[float, float]]) -> _Agencies:  # fmt: skip
     rng = np.random.default_rng([seed, 0])
     codes = list(STATES)
     st = _pick(rng, [STATES[s][1] for s in codes], n)
@@ -306,11 +321,10 @@ def _make_agencies(n: int, start: date, end: date, seed: int, plants: dict[str, 
     kind, effect = [""] * n, [0.0] * n
     prng = np.random.default_rng([seed, 1])
     chosen = iter(prng.permutation(n).tolist())
-    ranges = PARAMETERS["planted_effect_ranges"]
     for k in PLANT_KINDS:
         for _ in range(plants.get(k, 0)):
             i = next(chosen)
-            low, high = next(iter(ranges[k].values()))
+            low, high = ranges[k]
             kind[i], effect[i] = k, round(float(prng.uniform(low, high)), 3)
             if fx["activation"][i] < 0:  # misuse follows activation: give the agency one
                 fx["activation"][i] = _day(start) + int(prng.uniform(0.2, 0.7) * span)

@@ -114,7 +114,7 @@ def _write_tables(
 
 def _write_truth(
     path: Path, ag: _Agencies, seed: int, start: date, end: date, plants: dict[str, int],
-    agencies: int, bookings: int | None,
+    agencies: int, bookings: int | None, ranges: dict[str, tuple[float, float]],
 ) -> None:  # fmt: skip
     planted = []
     for i, kind in enumerate(ag.kind):
@@ -137,6 +137,10 @@ def _write_truth(
         "parameters": {
             "agencies": agencies, "bookings": bookings,
             "plants": {k: plants.get(k, 0) for k in PLANT_KINDS}, **PARAMETERS,
+            "planted_effect_ranges": {
+                kind: {name: list(ranges[kind])}
+                for kind, r in PARAMETERS["planted_effect_ranges"].items() for name in r
+            },
         },
     }  # fmt: skip
     path.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")

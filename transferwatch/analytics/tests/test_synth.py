@@ -318,6 +318,9 @@ def test_it_handles_tiny_runs(tmp_path: Path) -> None:
         ({"fmt": "xlsx"}, "format"),
         ({"cases": -1}, "cases"),
         ({"bookings": 0}, "bookings"),
+        ({"effects": {"sloth": (1.0, 2.0)}}, "effect"),
+        ({"effects": {"pretext": (3.0, 2.0)}}, "effect"),
+        ({"effects": {"lowprio": (0.5, 2.0)}}, "effect"),
     ],
 )
 def test_it_rejects_bad_arguments(tmp_path: Path, overrides: dict[str, Any], option: str) -> None:
@@ -325,6 +328,21 @@ def test_it_rejects_bad_arguments(tmp_path: Path, overrides: dict[str, Any], opt
         run(tmp_path / "out", **overrides)
     assert caught.value.option == option
     assert not (tmp_path / "out").exists()
+
+
+def test_it_plants_effects_of_a_chosen_size(tmp_path: Path) -> None:
+    """For recall at chosen effect sizes: the range given replaces the default one, in the
+    data and in truth.json."""
+    effects = {"pretext": (1.5, 1.5), "dismissal": (0.3, 0.3)}
+    run(tmp_path, agencies=6, plants={"pretext": 2, "dismissal": 2}, effects=effects)
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    sizes = {p["kind"]: [] for p in truth["planted"]}
+    for p in truth["planted"]:
+        sizes[p["kind"]].append(next(v for v in p["effect"].values() if isinstance(v, float)))
+    assert sizes == {"pretext": [1.5, 1.5], "dismissal": [0.3, 0.3]}
+    ranges = truth["parameters"]["planted_effect_ranges"]
+    assert ranges["pretext"] == {"minor_offense_rate_ratio": [1.5, 1.5]}
+    assert ranges["lowprio"] == params.PARAMETERS["planted_effect_ranges"]["lowprio"]
 
 
 def test_case_ids_do_not_give_the_answer_away(world: synth.Summary) -> None:
