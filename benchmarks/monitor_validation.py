@@ -1,7 +1,7 @@
 """Recall and false flags of `transferwatch monitor` on synthetic data with planted misuse.
 
     .venv/bin/python benchmarks/monitor_validation.py [--agencies 1000] [--seeds 1 2 3] [--plants 15]
-        [--null-seeds 101 102] [--cache DIR]
+        [--null-seeds 101 102] [--cache DIR] [--sweep-seeds 1 2]
 
 For each seed: `synth.generate` with `--plants` agencies of each kind (pretext, lowprio,
 dismissal, lep) over 2014-2016, then one monitoring run. Recall counts a planted agency as found
@@ -11,6 +11,10 @@ a year), and by the lower and upper half of the planted effect range. False flag
 give the share of agencies flagged when there is nothing to find. The figures go into
 docs/methods.md. With ``--cache DIR`` the synthetic data of each seed is kept in
 ``DIR/<agencies>-<plants>-<seed>`` and reused (generating it is most of the time).
+
+With ``--sweep-seeds``, it then plants every kind at each of the fixed effect sizes of `SWEEP`
+(the same agencies at every size, seed by seed) and prints recall at agencies with 1,000+
+bookings a year by kind and size: where each kind reaches the 90% goal.
 """
 
 from __future__ import annotations
@@ -37,14 +41,24 @@ KIND = {
     "lep": "lep_minor_offense",
 }
 START, END = date(2014, 1, 1), date(2016, 12, 31)
+# fixed effect sizes for the sweep, one column per level: pretext and lep minor-offence rate
+# ratio, dismissal log odds, lowprio multiplier of the non-priority request rate (synth's default
+# ranges are 1.8-2.8, 0.6-1.0 and 3-6)
+SWEEP = {
+    "pretext": (1.5, 2.0, 2.5, 3.0, 4.0),
+    "lep": (1.5, 2.0, 2.5, 3.0, 4.0),
+    "dismissal": (0.4, 0.6, 0.8, 1.0, 1.3),
+    "lowprio": (2.0, 3.0, 4.5, 6.0, 9.0),
+}
 YEARS = ((END - START).days + 1) / 365.25
 
 
-def one(folder: Path, agencies: int, seed: int, plants: int) -> tuple[dict[str, Any], dict[str, Any], float]:  # fmt: skip
+def one(folder: Path, agencies: int, seed: int, plants: int, level: int | None = None) -> tuple[dict[str, Any], dict[str, Any], float]:  # fmt: skip
     if not (folder / "truth.json").exists():
+        effects = None if level is None else {k: (v[level], v[level]) for k, v in SWEEP.items()}
         generate(
             folder, agencies=agencies, start=START, end=END, seed=seed,
-            plants={k: plants for k in KIND}, fmt="parquet",
+            plants={k: plants for k in KIND}, fmt="parquet", effects=effects,
         )  # fmt: skip
     truth = json.loads((folder / "truth.json").read_text())
     began = time.perf_counter()
@@ -88,13 +102,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--null-seeds", type=int, nargs="+", default=[101, 102])
     parser.add_argument("--cache", type=Path, help="keep and reuse the synthetic data here")
+    parser.add_argument("--sweep-seeds", type=int, nargs="*", default=[])
     args = parser.parse_args()
 
-    def data(seed: int, plants: int) -> tuple[dict[str, Any], dict[str, Any], float]:
+    def data(seed: int, plants: int, level: int | None = None) -> tuple[dict[str, Any], dict[str, Any], float]:  # fmt: skip
         if args.cache is None:
             with tempfile.TemporaryDirectory(prefix="tw-validate-") as tmp:
-                return one(Path(tmp), args.agencies, seed, plants)
-        return one(args.cache / f"{args.agencies}-{plants}-{seed}", args.agencies, seed, plants)
+                return one(Path(tmp), args.agencies, seed, plants, level)
+        name = f"{args.agencies}-{plants}-{seed}" + ("" if level is None else f"-size{level}")
+        return one(args.cache / name, args.agencies, seed, plants, level)
 
     ranges = PARAMETERS["planted_effect_ranges"]
     found: dict[tuple[str, str, str], list[int]] = {}
@@ -147,6 +163,36 @@ def main() -> None:
         flagged = sum(a["flagged"] for a in doc["agencies"])
         watch = sum(a["concern"] == "watch" for a in doc["agencies"])
         print(f"null seed {seed}: {flagged}/{len(doc['agencies'])} flagged, {watch} watch ({took:.1f} s)")  # fmt: skip
+    if args.sweep_seeds:
+        _sweep(lambda seed, level: data(seed, args.plants, level), args.sweep_seeds)
+
+
+def _sweep(data: Any, seeds: list[int]) -> None:
+    """Recall at 1,000+ bookings a year by kind and fixed effect size, over `seeds`."""
+    levels = range(len(next(iter(SWEEP.values()))))
+    hits = {(k, level): [0, 0] for k in KIND for level in levels}
+    clean = [0, 0]
+    for level in levels:
+        for seed in seeds:
+            doc, truth, _took = data(seed, level)
+            planted = {p["ori"]: p["kind"] for p in truth["planted"]}
+            for agency in doc["agencies"]:
+                names = {i["name"] for i in agency["indicators"] if i["flagged"]}
+                kind = planted.get(agency["ori"])
+                if kind is None:
+                    clean = [clean[0] + bool(names), clean[1] + 1]
+                elif agency["n_bookings"] / YEARS >= 1000:
+                    hit = hits[(kind, level)]
+                    hit[0] += KIND[kind] in names
+                    hit[1] += 1
+    print(f"\nrecall by fixed effect size, 1000+ bookings/yr, seeds {' '.join(map(str, seeds))}")
+    for kind, sizes in SWEEP.items():
+        cells = []
+        for level, size in enumerate(sizes):
+            hit, total = hits[(kind, level)]
+            cells.append(f"{size:g}: {hit}/{total} ({100 * hit / max(total, 1):.0f}%)")
+        print(f"  {kind:<10} " + ", ".join(cells))
+    print(f"  false flags: {clean[0]}/{clean[1]} clean agencies ({100 * clean[0] / max(clean[1], 1):.2f}%)")  # fmt: skip
 
 
 if __name__ == "__main__":
