@@ -14,6 +14,19 @@ def _label(name: str, group: str, comparison: str) -> str:
     return f"{name} ({detail})" if detail else name
 
 
+# what a funnel plot needs of each peer's result (``IndicatorResult.objects.values(...)``)
+FUNNEL_FIELDS = (
+    "name",
+    "group",
+    "comparison",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "agency_result__agency__ori",
+)
+
+
 def funnel_key(row: IndicatorResult | dict[str, Any]) -> tuple[str, str, str]:
     """What a funnel plot puts together: the same indicator, group and comparison (estimates of
     different comparisons are on different scales), from a result or a ``values()`` row."""

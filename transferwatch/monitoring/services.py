@@ -23,7 +23,7 @@ from transferwatch.analytics.monitor import run as run_engine
 from transferwatch.audit.services import record
 from transferwatch.cases.services import monitoring_allegation
 from transferwatch.imports.warehouse import store
-from transferwatch.monitoring.figures import funnel_key, funnel_plots, history_row
+from transferwatch.monitoring.figures import FUNNEL_FIELDS, funnel_key, funnel_plots, history_row
 from transferwatch.monitoring.models import (
     AgencyResult,
     IndicatorResult,
@@ -258,16 +258,7 @@ def agency_section(agency: Agency) -> dict[str, Any]:
         peers_of = peers_of.filter(agency__peer_group=agency.peer_group)
     else:
         peers_of = peers_of.filter(agency__state=agency.state)
-    peer_rows = IndicatorResult.objects.filter(agency_result__in=peers_of).values(
-        "name",
-        "group",
-        "comparison",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-        "agency_result__agency__ori",
-    )
+    peer_rows = IndicatorResult.objects.filter(agency_result__in=peers_of).values(*FUNNEL_FIELDS)
     by_indicator: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for p in peer_rows:
         entry = {**p, "ori": p["agency_result__agency__ori"]}

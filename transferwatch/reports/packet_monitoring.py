@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from transferwatch.monitoring.figures import funnel_key, funnel_plots, history_row, peer_basis
+from transferwatch.monitoring.figures import (
+    FUNNEL_FIELDS,
+    funnel_key,
+    funnel_plots,
+    history_row,
+    peer_basis,
+)
 from transferwatch.monitoring.models import AgencyResult, IndicatorResult, MonitoringRun
 from transferwatch.reports.quarters import Quarter
 
@@ -85,18 +91,9 @@ def monitoring(q: Quarter, charts: bool = True) -> dict[str, Any]:
 
 
 def _peer_rows(run: MonitoringRun) -> dict[tuple[str, tuple[str, str, str]], list[dict[str, Any]]]:
-    """Every agency's indicator figures in the run, keyed by (peer basis, indicator, group)."""
+    """Every agency's indicator figures in the run, keyed by peer basis and `funnel_key`."""
     rows = IndicatorResult.objects.filter(agency_result__run=run).values(
-        "name",
-        "group",
-        "comparison",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "n",
-        "agency_result__agency__ori",
-        "agency_result__agency__peer_group",
-        "agency_result__agency__state",
+        *FUNNEL_FIELDS, "agency_result__agency__peer_group", "agency_result__agency__state"
     )
     out: dict[tuple[str, tuple[str, str, str]], list[dict[str, Any]]] = {}
     for p in rows:

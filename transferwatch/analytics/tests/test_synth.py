@@ -336,7 +336,7 @@ def test_it_plants_effects_of_a_chosen_size(tmp_path: Path) -> None:
     effects = {"pretext": (1.5, 1.5), "dismissal": (0.3, 0.3)}
     run(tmp_path, agencies=6, plants={"pretext": 2, "dismissal": 2}, effects=effects)
     truth = json.loads((tmp_path / "truth.json").read_text())
-    sizes = {p["kind"]: [] for p in truth["planted"]}
+    sizes: dict[str, list[float]] = {p["kind"]: [] for p in truth["planted"]}
     for p in truth["planted"]:
         sizes[p["kind"]].append(next(v for v in p["effect"].values() if isinstance(v, float)))
     assert sizes == {"pretext": [1.5, 1.5], "dismissal": [0.3, 0.3]}
