@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -87,7 +88,13 @@ class Agency(models.Model):
 
 
 class Facility(models.Model):
-    """A jail, prison or lock-up that receives ICE requests; it belongs to one agency."""
+    """A jail, prison or lock-up that receives ICE requests; it belongs to one agency.
+
+    The link to the agency is the crosswalk of agencies/crosswalk.py: suggested by name matching
+    during a detainer import, confirmed or changed by an analyst, or set from a crosswalk file.
+    It changes only through `crosswalk.set_facility_agency`, which moves the facility's transfer
+    requests with it.
+    """
 
     KINDS = [
         ("jail", "County or city jail"),
@@ -95,10 +102,31 @@ class Facility(models.Model):
         ("federal", "Federal prison"),
         ("other", "Other"),
     ]
+    AGENCY_SOURCES = [
+        ("suggested", "Suggested by name matching"),
+        ("confirmed", "Confirmed by an analyst"),
+        ("crosswalk", "From a crosswalk file"),
+    ]
 
     agency = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="facilities"
     )
+    agency_source = models.CharField(
+        "how the agency was linked",
+        max_length=10,
+        choices=AGENCY_SOURCES,
+        default="suggested",
+        help_text="A confirmed or crosswalk facility without an agency was decided to have none.",
+    )
+    agency_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="agency confirmed by",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    agency_confirmed_at = models.DateTimeField("agency confirmed at", null=True, blank=True)
     name = models.CharField(max_length=200)
     code = models.CharField("detention facility code", max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)

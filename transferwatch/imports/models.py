@@ -21,6 +21,7 @@ class Import(models.Model):
         ("agencies", "Agencies"),
         ("bookings", "Bookings"),
         ("detainers", "ICE detainer release"),
+        ("facilities", "Facilities to agencies (crosswalk)"),
     ]
     STATUSES = [
         ("queued", "Queued"),
