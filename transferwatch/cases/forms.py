@@ -170,7 +170,10 @@ class AllegationFields(forms.Form):
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    subject_name = forms.CharField(label=_("Name of the person affected"), max_length=200)
+    # Not required: CRCL takes anonymous reports (the form says what they can and cannot lead to).
+    subject_name = forms.CharField(
+        label=_("Name of the person affected"), required=False, max_length=200
+    )
     subject_a_number = forms.CharField(
         label=_("A-number (if known)"),
         required=False,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -230,6 +231,28 @@ class Allegation(models.Model):
     def type_labels(self) -> list[str]:
         labels = dict(ALLEGATION_TYPES)
         return [labels.get(t, t) for t in self.types]
+
+    @cached_property
+    def is_anonymous(self) -> bool:
+        """Reported without the name or A-number of anyone it is about (CRCL takes such reports).
+
+        CRCL can still look into the agency's conduct, but cannot ask ICE for discretion for the
+        person or find their transfer request until the person is identified. A monitoring
+        allegation is about an agency, not a person, and is not called anonymous.
+        """
+        if self.source == "crcl_monitoring":
+            return False
+        return not any(
+            p.role == "subject" and (p.name.strip() or p.a_number) for p in self.people.all()
+        )
+
+    def has_person_on_record(self) -> bool:
+        """Whether a person record is linked (by a transfer request or a person involved): what
+        a PD request is made for."""
+        return (
+            self.transfers.filter(person__isnull=False).exists()
+            or self.people.filter(person__isnull=False).exists()
+        )
 
 
 class InvolvedPerson(models.Model):

@@ -145,6 +145,12 @@ class PersonData:
     role: str = "subject"
     description: str = ""
 
+    def is_empty(self) -> bool:
+        """Nothing said about the person (an anonymous report): no row is stored for it."""
+        return not (
+            self.name.strip() or self.a_number or self.birth_date or self.description.strip()
+        )
+
 
 @dataclass
 class AllegationData:
@@ -208,10 +214,12 @@ def create_allegation(
             secret = allegation.new_secret()
         allegation.save()
         for p in data.people:
+            if p.is_empty():
+                continue
             InvolvedPerson.objects.create(
                 allegation=allegation,
                 role=p.role,
-                name=p.name,
+                name=p.name.strip(),
                 a_number=p.a_number,
                 birth_date=p.birth_date,
                 description=p.description,
