@@ -12,6 +12,7 @@ from transferwatch.escalations.models import (
     KINDS,
     Escalation,
     RemedialMeasure,
+    other_kind_of,
 )
 
 PATTERNS_ONLY = (
@@ -101,12 +102,18 @@ class EscalationForm(forms.Form):
             if run is not None and not run.results.filter(agency=agency).exists():
                 self.add_error("monitoring_run", "This run has no result for the agency.")
         if kind:
-            if not data.get("recipient"):
-                data["recipient"] = default_recipient(kind, agency)
-                if not data["recipient"]:
-                    self.add_error("recipient", "Name the recipient of this notice.")
-            if not data.get("legal_basis"):
-                data["legal_basis"] = DEFAULT_LEGAL_BASIS.get(kind, "")
+            # Recipient and basis follow the kind: empty, or another kind's usual text (prefilled
+            # for the kind the page opened on, then the kind changed), gives this kind's own.
+            usual = {
+                "recipient": default_recipient(kind, agency),
+                "legal_basis": DEFAULT_LEGAL_BASIS.get(kind, ""),
+            }
+            for name, default in usual.items():
+                value = data.get(name) or ""
+                if not value or other_kind_of(kind, name, value):
+                    data[name] = default
+            if not data["recipient"]:
+                self.add_error("recipient", "Name the recipient of this notice.")
         for name in ("subject", "concerns", "reasons", "findings", "legal_basis", "recipient"):
             if letters.a_number_found(data.get(name) or ""):
                 self.add_error(

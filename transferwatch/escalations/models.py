@@ -41,6 +41,27 @@ DEFAULT_LEGAL_BASIS = {
 }
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def other_kind_of(kind: str, field: str, value: str) -> str | None:
+    """The other kind whose usual `field` ("recipient" or "legal_basis") `value` carries, if any.
+
+    A letter's recipient and legal basis follow its kind: a DOJ referral addressed to the
+    Secretary, or citing the leadership memorandum as its basis, was drafted for another kind.
+    Text written for the letter itself is kept; only another kind's usual text is caught.
+    """
+    defaults = DEFAULT_RECIPIENT if field == "recipient" else DEFAULT_LEGAL_BASIS
+    text = _flat(value)
+    if not text:
+        return None
+    for other, default in defaults.items():
+        if other != kind and default and _flat(default) in text:
+            return other
+    return None
+
+
 class EscalationQuerySet(models.QuerySet["Escalation"]):
     def visible_to(self, user: Any) -> EscalationQuerySet:
         """CRCL casework roles see all; DHS leadership sees notifications sent to it."""
@@ -109,6 +130,17 @@ class Escalation(models.Model):
         if not self.number:
             self.number = next_number("CRCL-E", Escalation)
         super().save(*args, **kwargs)
+
+    def kind_mismatch(self) -> str | None:
+        """Why the recipient or legal basis does not fit the letter's kind, or None."""
+        for field, label in (("recipient", "recipient"), ("legal_basis", "legal basis")):
+            other = other_kind_of(self.kind, field, getattr(self, field))
+            if other is not None:
+                return (
+                    f"the {label} belongs to another kind of letter ({dict(KINDS)[other]}): "
+                    "correct it in the draft before the letter is approved or sent"
+                )
+        return None
 
 
 class MeasureQuerySet(models.QuerySet["RemedialMeasure"]):

@@ -46,13 +46,14 @@ A_NUMBER_REFUSAL = (
 def _not_own_draft(e: Escalation, user: Any, data: dict[str, Any]) -> str | None:
     if e.created_by_id == user.pk:
         return "the drafter may not approve their own draft: another supervisor must"
-    return _no_a_number(e, user, data)
+    return _fit_to_go_out(e, user, data)
 
 
-def _no_a_number(e: Escalation, user: Any, data: dict[str, Any]) -> str | None:
+def _fit_to_go_out(e: Escalation, user: Any, data: dict[str, Any]) -> str | None:
+    """No A-number in the letter, and a recipient and legal basis of the letter's own kind."""
     if letters.a_number_found(letters.render_letter(e)):
         return A_NUMBER_REFUSAL
-    return None
+    return e.kind_mismatch()
 
 
 def _approve(e: Escalation, user: Any, text: str, data: dict[str, Any]) -> None:
@@ -89,7 +90,7 @@ MOVES: dict[str, workflow.Move] = {
         button="secondary",
     ),
     "send": workflow.Move(
-        ("approved",), "sent", CHANGE, "Send the letter", check=_no_a_number, apply=_send
+        ("approved",), "sent", CHANGE, "Send the letter", check=_fit_to_go_out, apply=_send
     ),
     "acknowledge": workflow.Move(("sent",), "acknowledged", CHANGE, "Record acknowledgement"),
     "answer": workflow.Move(

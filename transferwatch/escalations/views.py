@@ -103,7 +103,21 @@ def escalation_new(request: HttpRequest) -> HttpResponse:
             "legal_basis": DEFAULT_LEGAL_BASIS.get(kind, ""),
         }
         form = EscalationForm(user=request.user, agency=agency, initial=initial)
-    context = {"form": form, "agency": agency, "escalation": None, "kinds": KINDS}
+    # For the page's script: changing the kind changes the prefilled recipient and basis.
+    kind_defaults = {
+        code: {
+            "recipient": default_recipient(code, agency),
+            "legal_basis": DEFAULT_LEGAL_BASIS.get(code, ""),
+        }
+        for code, _label in KINDS
+    }
+    context = {
+        "form": form,
+        "agency": agency,
+        "escalation": None,
+        "kinds": KINDS,
+        "kind_defaults": kind_defaults,
+    }
     return render(request, "escalations/form.html", context)
 
 
@@ -140,6 +154,7 @@ def escalation_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpR
         and e.created_by_id == request.user.pk
         and request.user.has_perm(services.APPROVE),
         "can_edit": e.status == "draft" and request.user.has_perm(services.CHANGE),
+        "mismatch": e.kind_mismatch() if e.status in ("draft", "approved") else None,
         "inquiries": e.inquiries.all(),
         "measures": RemedialMeasure.objects.visible_to(request.user).filter(escalation=e),
         "steps": workflow.history_rows(e, services.MOVES),

@@ -12,7 +12,7 @@ from transferwatch.agencies.models import Agency
 from transferwatch.audit.models import Event
 from transferwatch.cases.models import Inquiry, history
 from transferwatch.conftest import client_for
-from transferwatch.escalations.models import DEFAULT_LEGAL_BASIS, Escalation
+from transferwatch.escalations.models import DEFAULT_LEGAL_BASIS, DEFAULT_RECIPIENT, Escalation
 
 POST = {
     "agency": "PA0460000",
@@ -112,3 +112,47 @@ def test_it_hides_editing_from_leadership(
 ) -> None:
     e = make_escalation(kind="leadership", status="sent")
     assert client_for(leadership).get(reverse("escalation_edit", args=[e.pk])).status_code == 404
+
+
+def test_it_addresses_a_referral_to_doj_when_the_kind_was_changed_on_the_page(
+    investigator: Any, phi_agency: Agency
+) -> None:
+    # The page opened on the default kind prefills the leadership recipient and basis; the
+    # drafter then picks "DOJ referral" in the dropdown and posts the prefilled text unchanged.
+    client = client_for(investigator)
+    page = client.get(reverse("escalation_new") + "?agency=PA0460000").content.decode()
+    assert DEFAULT_RECIPIENT["leadership"] in page
+    response = client.post(
+        reverse("escalation_new") + "?agency=PA0460000",
+        {
+            **POST,
+            "kind": "doj",
+            "recipient": DEFAULT_RECIPIENT["leadership"],
+            "legal_basis": DEFAULT_LEGAL_BASIS["leadership"].replace(" (", "\r\n("),
+        },
+    )
+    assert response.status_code == 302
+    e = Escalation.objects.get()
+    assert e.recipient == DEFAULT_RECIPIENT["doj"]
+    assert e.legal_basis == DEFAULT_LEGAL_BASIS["doj"]
+
+
+def test_it_keeps_a_recipient_and_basis_written_for_the_kind(
+    investigator: Any, phi_agency: Agency
+) -> None:
+    own = {"recipient": "Chief, Special Litigation Section", "legal_basis": "Title VI."}
+    client_for(investigator).post(reverse("escalation_new"), {**POST, **own})
+    e = Escalation.objects.get()
+    assert (e.recipient, e.legal_basis) == (own["recipient"], own["legal_basis"])
+
+
+def test_it_corrects_another_kinds_recipient_when_a_draft_is_edited(
+    investigator: Any, make_escalation: Callable[..., Escalation]
+) -> None:
+    e = make_escalation(kind="doj", recipient=DEFAULT_RECIPIENT["leadership"])
+    fields = ("recipient", "subject", "concerns", "reasons", "findings", "legal_basis")
+    data = {name: getattr(e, name) for name in fields}
+    response = client_for(investigator).post(reverse("escalation_edit", args=[e.pk]), data)
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.recipient == DEFAULT_RECIPIENT["doj"]

@@ -12,7 +12,7 @@ from transferwatch.audit.models import Event
 from transferwatch.cases.models import history
 from transferwatch.conftest import client_for
 from transferwatch.escalations import services
-from transferwatch.escalations.models import Escalation
+from transferwatch.escalations.models import DEFAULT_LEGAL_BASIS, DEFAULT_RECIPIENT, Escalation
 from transferwatch.lib import workflow
 
 # action, source status, the role that may, the role that may not, and what that role gets
@@ -202,3 +202,37 @@ def test_it_offers_the_moves_of_the_state_and_role(
     html = client_for(user).get(reverse("escalation_detail", args=[e.pk])).content.decode()
     for action in services.MOVES:
         assert (reverse("escalation_act", args=[e.pk, action]) in html) == (action in offered)
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "role"),
+    [("approve", "draft", "supervisor2"), ("send", "approved", "investigator")],
+)
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"recipient": DEFAULT_RECIPIENT["leadership"]},
+        {"legal_basis": DEFAULT_LEGAL_BASIS["leadership"]},
+        {"recipient": "Attorney General of the State of PA"},
+    ],
+)
+def test_it_refuses_a_doj_referral_with_another_kinds_recipient_or_basis(
+    request: pytest.FixtureRequest,
+    make_escalation: Callable[..., Escalation],
+    action: str,
+    status: str,
+    role: str,
+    wrong: dict[str, str],
+) -> None:
+    # Made directly, as if the form had been bypassed (an older draft, a script, the shell).
+    e = make_escalation(kind="doj", status=status, **wrong)
+    user = request.getfixturevalue(role)
+    page = client_for(user).get(reverse("escalation_detail", args=[e.pk])).content.decode()
+    assert reverse("escalation_act", args=[e.pk, action]) not in page
+    assert "belongs to another kind of letter" in page
+    response = act(user, e, action)
+    assert response.status_code == 403
+    assert "belongs to another kind of letter" in response.content.decode()
+    e.refresh_from_db()
+    assert (e.status, e.letter_html, e.sent_at) == (status, "", None)
+    assert refusals(e) == 1
