@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from transferwatch.agencies.models import Agency
@@ -211,6 +212,9 @@ class Allegation(models.Model):
             self.due_at = self.received_at + timedelta(days=TRIAGE_DAYS)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("allegation_detail", args=[self.number])
+
     def new_secret(self) -> str:
         """Set and return a fresh status-check secret (only its hash is kept)."""
         from django.contrib.auth.hashers import make_password
@@ -331,6 +335,9 @@ class Inquiry(models.Model):
         days = INQUIRY_STEP_DAYS.get(self.status)
         self.step_due = timezone.localdate() + timedelta(days=days) if days else None
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("inquiry_detail", args=[self.number])
 
 
 class InquiryEntry(models.Model):

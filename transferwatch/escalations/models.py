@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from transferwatch.agencies.models import Agency
@@ -131,6 +132,9 @@ class Escalation(models.Model):
             self.number = next_number("CRCL-E", Escalation)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("escalation_detail", args=[self.pk])
+
     def kind_mismatch(self) -> str | None:
         """Why the recipient or legal basis does not fit the letter's kind, or None."""
         for field, label in (("recipient", "recipient"), ("legal_basis", "legal basis")):
@@ -200,3 +204,6 @@ class RemedialMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"Remedial measure {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("measure_detail", args=[self.pk])

@@ -20,7 +20,6 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from transferwatch.audit.services import record
@@ -340,14 +339,6 @@ class TimelineItem:
     url: str = ""
 
 
-def _url(name: str, pk: int) -> str:
-    """A link when the page exists (the cases pages are built separately)."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return ""
-
-
 def agency_timeline(
     agency: Any, user: Any, monitoring: dict[str, Any] | None
 ) -> list[TimelineItem]:
@@ -369,7 +360,7 @@ def agency_timeline(
                 f"Monitoring run {run.pk}",
                 f"{concern.get_concern_display()} concern",
                 "The agency's result in the latest monitoring run",
-                _url("monitoring_run", run.pk),
+                run.get_absolute_url(),
             )
         )
     for a in Allegation.objects.visible_to(user).filter(agency=agency):
@@ -380,7 +371,7 @@ def agency_timeline(
                 f"Allegation {a.number}",
                 a.get_status_display(),
                 ", ".join(a.type_labels()),
-                _url("allegation_detail", a.pk),
+                a.get_absolute_url(),
             )
         )
     for i in Inquiry.objects.visible_to(user).filter(agency=agency):
@@ -391,7 +382,7 @@ def agency_timeline(
                 f"Inquiry {i.number}",
                 i.get_status_display(),
                 "",
-                _url("inquiry_detail", i.pk),
+                i.get_absolute_url(),
             )
         )
     for e in Escalation.objects.visible_to(user).filter(agency=agency):
@@ -402,7 +393,7 @@ def agency_timeline(
                 f"{e.get_kind_display()} {e.number}",
                 e.get_status_display(),
                 e.subject,
-                _url("escalation_detail", e.pk),
+                e.get_absolute_url(),
             )
         )
     for m in RemedialMeasure.objects.visible_to(user).filter(agency=agency):
@@ -413,7 +404,7 @@ def agency_timeline(
                 f"Remedial measure {m.pk}: {m.get_kind_display()}",
                 m.get_status_display(),
                 f"Due {m.due_date:%Y-%m-%d}; owner {m.owner}",
-                _url("measure_detail", m.pk),
+                m.get_absolute_url(),
             )
         )
     return sorted(items, key=lambda item: item.at, reverse=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 CONCERNS = [("none", "None"), ("watch", "Watch"), ("significant", "Significant")]
 
@@ -58,6 +59,9 @@ class MonitoringRun(models.Model):
 
     def __str__(self) -> str:
         return f"Monitoring run {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("monitoring_run", args=[self.pk])
 
     @property
     def finished(self) -> bool:

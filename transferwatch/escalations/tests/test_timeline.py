@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -124,3 +126,21 @@ def test_it_shows_an_ice_officer_only_what_they_reported(
 
 def test_it_says_when_there_is_nothing(supervisor: Any, nyc_agency: Agency) -> None:
     assert "Nothing recorded yet." in timeline_of(supervisor, nyc_agency)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "analyst", "field_phi", "leadership"])
+def test_every_timeline_link_opens_its_record(
+    request: pytest.FixtureRequest, role: str, phi_agency: Agency, casework: dict[str, Any]
+) -> None:
+    user = request.getfixturevalue(role)
+    timeline = timeline_of(user, phi_agency)
+    items = timeline[timeline.index("<ol") :]
+    links = re.findall(r'href="([^"]+)"', items)
+    assert links, "the timeline links its records"
+    client = client_for(user)
+    for link in links:
+        assert client.get(html.unescape(link)).status_code == 200, link
+    if role == "supervisor":
+        assert len(links) == 7  # every item: run, 2 allegations, inquiry, 2 letters, measure
+        assert casework["allegation"].get_absolute_url() in links
+        assert casework["inquiry"].get_absolute_url() in links
