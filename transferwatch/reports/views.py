@@ -155,6 +155,15 @@ def _last_quarter() -> str:
     return Quarter.of(today).previous.label
 
 
+def _quarter_asked(request: HttpRequest) -> str:
+    """The quarter a link asks the form to start on (a meeting's, `?quarter=2015Q3`), else the
+    last full quarter."""
+    try:
+        return Quarter.parse(request.GET.get("quarter", "")).label
+    except QuarterError:
+        return _last_quarter()
+
+
 def get_packet_for_user(request: HttpRequest, pk: int) -> Packet:
     return get_object_or_404(Packet.objects.visible_to(request.user), pk=pk)
 
@@ -164,7 +173,7 @@ def packet_list(request: HttpRequest) -> HttpResponse:
     can_build = request.user.has_perm(ADD_PACKET)
     form = QuarterForm(
         request.POST if request.method == "POST" else None,
-        initial={"quarter": _last_quarter()},
+        initial={"quarter": _quarter_asked(request)},
     )
     if request.method == "POST":
         if not can_build:

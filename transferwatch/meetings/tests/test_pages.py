@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -227,3 +229,15 @@ def test_the_meeting_page_links_the_packet_of_its_quarter(
     for user in (analyst, leadership):
         page = client_for(user).get(f"/meetings/{m.pk}/").content.decode()
         assert f'href="/reports/packets/{packet.pk}/">quarterly packet</a>' in page
+
+
+def test_the_packet_link_opens_the_packet_form_on_the_meetings_quarter(
+    make_meeting: Any, analyst: Any
+) -> None:
+    m = make_meeting(quarter="2015Q3")  # the current quarter is years later
+    client = client_for(analyst)
+    page = client.get(reverse("meeting_detail", args=[m.pk])).content.decode()
+    link = re.search(r'href="([^"]+)">no packet built yet for this quarter', page)
+    assert link is not None
+    form = client.get(html.unescape(link.group(1))).content.decode()
+    assert re.search(r'name="quarter"[^>]* value="2015Q3"', form), "the meeting's quarter"
