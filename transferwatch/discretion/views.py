@@ -153,7 +153,8 @@ def pd_new(request: HttpRequest) -> HttpResponse:
     """A draft PD request from an inquiry at any stage but closed."""
     inquiry_id = request.GET.get("inquiry", "")
     if not inquiry_id.isdigit():
-        raise Http404
+        # Reached without an inquiry (typed, bookmarked): say where PD requests start.
+        return render(request, "discretion/start.html", status=400)
     inquiry = get_object_or_404(
         Inquiry.objects.visible_to(request.user).select_related("allegation"), pk=int(inquiry_id)
     )

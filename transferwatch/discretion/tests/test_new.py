@@ -105,9 +105,18 @@ def test_only_crcl_casework_may_draft(
     assert client_for(request.getfixturevalue(role)).get(new_url(inquiry)).status_code == 404
 
 
+@pytest.mark.parametrize("query", ["", "?inquiry=", "?inquiry=CRCL-I"])
+def test_it_says_where_pd_requests_start_without_an_inquiry(investigator: Any, query: str) -> None:
+    response = client_for(investigator).get(reverse("pd_new") + query)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "PD requests start from an inquiry" in page
+    assert f'href="{reverse("inquiry_list")}"' in page
+    assert not PDRequest.objects.exists()
+
+
 def test_it_needs_an_existing_inquiry(investigator: Any) -> None:
     client = client_for(investigator)
-    assert client.get(reverse("pd_new")).status_code == 404
     assert client.get(reverse("pd_new") + "?inquiry=999999").status_code == 404
 
 
