@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.models import Agency
+from transferwatch.audit.services import record
 from transferwatch.escalations import letters, services
 from transferwatch.escalations.forms import (
     EscalationFilter,
@@ -188,6 +189,9 @@ def escalation_letter(request: HttpRequest, pk: int) -> HttpResponse:
 def escalation_letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     e = get_escalation_for_user(request, pk)
     pdf = letters.to_pdf(letters.letter_html(e))
+    # Each download is audited, like the packet and the agency profile.
+    changes = {"format": "pdf", "draft": not e.letter_html}
+    record("escalations.escalation.pdf", e, actor=request.user, changes=changes)
     response = HttpResponse(pdf, content_type="application/pdf")
     suffix = "" if e.letter_html else "-draft"
     response["Content-Disposition"] = f'inline; filename="{e.number}{suffix}.pdf"'

@@ -145,3 +145,31 @@ def test_it_refuses_to_approve_a_letter_with_an_a_number(
     assert response.status_code == 403
     e.refresh_from_db()
     assert e.status == "draft"
+
+
+@pytest.mark.parametrize(("status", "draft"), [("draft", True), ("sent", False)])
+def test_it_audits_each_pdf_download(
+    investigator: Any, make_escalation: Callable[..., Escalation], status: str, draft: bool
+) -> None:
+    e = make_escalation(status=status)
+    client = client_for(investigator)
+    for _ in range(2):
+        assert client.get(reverse("escalation_letter_pdf", args=[e.pk])).status_code == 200
+    events = Event.objects.filter(action="escalations.escalation.pdf", object_id=str(e.pk))
+    assert events.count() == 2
+    event = events.first()
+    assert event is not None
+    assert (event.actor_name, event.object_type) == (
+        investigator.username,
+        "escalations.escalation",
+    )
+    assert event.changes == {"format": "pdf", "draft": draft}
+
+
+def test_it_audits_no_pdf_outside_scope(
+    leadership: Any, make_escalation: Callable[..., Escalation]
+) -> None:
+    e = make_escalation(kind="doj", status="sent")
+    response = client_for(leadership).get(reverse("escalation_letter_pdf", args=[e.pk]))
+    assert response.status_code == 404
+    assert not Event.objects.filter(action="escalations.escalation.pdf").exists()
