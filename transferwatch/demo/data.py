@@ -45,7 +45,11 @@ LIFT = {
 
 
 def release_from_bookings(folder: Path, limit: int) -> Path:
-    """A detainer release in the ICE FOIA column layout, from the synthetic bookings."""
+    """A detainer release in the older ICE layout, from the synthetic bookings.
+
+    The booking's charge is the most serious conviction when it ended in one, else a pending
+    charge; the person key is the synthetic person's, so a person's detainers are linked.
+    """
     out = folder / "detainers.csv"
     types = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in TYPES.items())
     lifts = " ".join(f"WHEN {quote(k)} THEN {quote(v)}" for k, v in LIFT.items())
@@ -58,7 +62,14 @@ def release_from_bookings(folder: Path, limit: int) -> Path:
                  CASE WHEN b.disposition = 'convicted' THEN '1 Convicted Criminal'
                       ELSE '2 Pending Criminal Charges' END AS "Detainer Prepared Criminality",
                  b.birth_country AS "Birth Country", b.birth_country AS "Citizenship Country",
-                 'DEMO-' || b.person_id AS "EID Subject ID", b.booking_id AS "Unique Identifier"
+                 upper(replace(b.offense_category, '_', ' ')) AS "Most Serious Conviction (MSC) Charge",
+                 b.offense_code AS "MSC Charge Code", b.booking_date AS "MSC Charge Date",
+                 CASE WHEN b.disposition = 'convicted' THEN b.booking_date END
+                   AS "MSC Conviction Date",
+                 CASE WHEN b.offense_severity = 'felony' THEN 'YES' ELSE 'NO' END AS "Felon",
+                 CASE WHEN b.transfer_request = 'detainer' THEN 'YES' ELSE 'NO' END
+                   AS "Biometric Match Yes No",
+                 'DEMO-' || b.person_id AS "Unique Identifier"
           FROM read_csv({quote(str(folder / "bookings.csv"))}, all_varchar = true) b
           JOIN read_csv({quote(str(folder / "agencies.csv"))}, all_varchar = true) a USING (ori)
           WHERE b.transfer_request <> 'none' AND b.request_date IS NOT NULL

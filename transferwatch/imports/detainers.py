@@ -5,10 +5,11 @@ in one transaction together with the import's finish (and its audit event). A fi
 row imports nothing unless `skip_invalid`; the problems go to the import's rejects file.
 
 Re-imports: a file whose bytes were imported before (same SHA-256) is recognised and writes
-nothing (status "unchanged"). An *edited* file is a new import: each row's `external_id` is
-`<first 12 hex digits of the file hash>:<line>`, so its rows are created anew beside those of the
-earlier import, which stay (each linked to its import by `imported_by`). To replace an earlier
-import, delete its transfer requests first.
+nothing (status "unchanged"). Otherwise each row's natural key (`releases.natural_key`: person
+key, prepare date and facility, or every field of a release without person keys) is looked up: a
+detainer already held, from any file or layout, is counted and not stored again. The message says
+how many rows were new, already held and refused. `external_id` (`<first 12 hex digits of the file
+hash>:<line>`) says which file and line a request came from.
 
 Facilities are found by code or by (name, state), else created; new ones, and known ones with no
 agency, are matched to an agency of their state by name (`match_agency`: the county name for
@@ -35,10 +36,11 @@ from django.utils import timezone
 from transferwatch.accounts.models import Area
 from transferwatch.agencies.models import Agency, Facility
 from transferwatch.imports import services
+from transferwatch.imports.layouts import layout_named
 from transferwatch.imports.models import Import
 from transferwatch.imports.rejects import write_rejects
-from transferwatch.imports.releases import FORMATS, Row, area_lookup, map_rows, read_table
-from transferwatch.transfers.models import Conviction, Person, TransferRequest
+from transferwatch.imports.releases import Row, area_lookup, format_error, map_rows, read_table
+from transferwatch.transfers.models import Charge, Conviction, Person, TransferRequest
 
 logger = logging.getLogger(__name__)
 
@@ -52,27 +54,37 @@ T = TypeVar("T")
 
 def import_detainers(
     path: Path,
-    fmt: str,
+    fmt: str | None = None,
     *,
     imp: Import | None = None,
     user: Any = None,
     skip_invalid: bool = False,
     progress: Progress | None = None,
 ) -> Import:
-    """Import one detainer release (`fmt` "ice-foia" or "pa-2016") and return its finished Import.
+    """Import one detainer release and return its finished Import.
 
-    `imp` is the record of an upload queued from the web; without it one is started here.
-    Raises services.ImportInputError when the file is not a usable release (after finishing the
-    Import as "failed" when there is one).
+    The layout is recognised from the header; `fmt` (a layout name of `layouts.LAYOUTS`), when
+    given, must be the one recognised. `imp` is the record of an upload queued from the web;
+    without it one is started here. Raises services.ImportInputError when the file is not a
+    usable release (after finishing the Import as "failed" when there is one).
     """
     if imp is None:
-        if fmt not in FORMATS:
-            raise services.ImportInputError(
-                f"{path.name}: unknown format {fmt!r}; use ice-foia or pa-2016"
-            )
+        if not path.is_file():
+            raise services.ImportInputError(f"{path}: no such file")
+        if fmt and layout_named(fmt) is None:
+            raise services.ImportInputError(format_error(path.name, fmt))
         imp = services.start(
-            "detainers", path, user=user, file_format=fmt, skip_invalid=skip_invalid
+            "detainers", path, user=user, file_format=fmt or "", skip_invalid=skip_invalid
         )
+    # The layout first: a wrong --format is named as wrong before anything else.
+    try:
+        table = read_table(path, fmt or imp.file_format or None, name=imp.file_name)
+    except services.ImportInputError as exc:
+        services.finish(imp, "failed", message=str(exc))
+        raise
+    if imp.file_format != table.layout.name:
+        Import.objects.filter(pk=imp.pk).update(file_format=table.layout.name)
+        imp.file_format = table.layout.name
     earlier = services.already_imported(imp)
     if earlier is not None:
         return services.finish(
@@ -84,12 +96,7 @@ def import_detainers(
             ),
             details={"same_as": earlier.pk},
         )
-    try:
-        table = read_table(path, fmt, name=imp.file_name)
-    except services.ImportInputError as exc:
-        services.finish(imp, "failed", message=str(exc))
-        raise
-    total = len(table.rows)
+    total = table.n_rows
     services.mark_running(imp, total)
 
     def report(done: int) -> None:
@@ -99,10 +106,15 @@ def import_detainers(
 
     areas = {area.code: area for area in Area.objects.all()}
     lookup = area_lookup((a.code, a.name) for a in areas.values())
-    rows, rejects, unknown_aors = map_rows(table, lookup, timezone.localdate(), report, BATCH)
+    try:
+        mapped = map_rows(table, lookup, timezone.localdate(), report, BATCH)
+    except services.ImportInputError as exc:
+        services.finish(imp, "failed", message=str(exc))
+        raise
     report(total)
+    rows, rejects = mapped.rows, mapped.rejects
 
-    bad_rows = len({r.row for r in rejects})
+    bad_rows = len({(r.sheet, r.row) for r in rejects})
     first_errors = [r.describe(imp.file_name) for r in rejects[:SHOW_ERRORS]]
     if rejects:
         write_rejects(imp.rejects_path, rejects)
@@ -116,18 +128,31 @@ def import_detainers(
         )
     try:
         with transaction.atomic():
-            written = _write(imp, rows, areas, progress)
+            held = _held(rows)
+            new = [row for row in rows if row.natural_key not in held]
+            written = _write(imp, new, areas, progress)
+            written.held = len(rows) - len(new)
             return services.finish(
                 imp,
                 "done",
-                accepted=len(rows),
+                accepted=len(new),
                 rejected=bad_rows,
-                message=_message(imp.file_name, written, bad_rows, unknown_aors),
+                message=_message(imp.file_name, total, written, bad_rows, mapped.unknown_aors),
                 details={
+                    "layout": table.layout.name,
+                    "sheets": [s.name for s in table.sheets if s.name],
+                    "skipped_sheets": table.skipped_sheets,
+                    "rows": {
+                        "total": total,
+                        "new": len(new),
+                        "held": written.held,
+                        "refused": bad_rows,
+                    },
+                    "redacted": mapped.redacted,
                     "first_errors": first_errors,
                     "problems": len(rejects),
                     "external_id_prefix": imp.file_hash[:12],
-                    "unknown_aors": unknown_aors,
+                    "unknown_aors": mapped.unknown_aors,
                     **written.details(),
                 },
             )
@@ -142,12 +167,27 @@ def import_detainers(
         )
 
 
+def _held(rows: list[Row]) -> set[str]:
+    """The natural keys of `rows` that a stored request already has."""
+    keys = sorted({row.natural_key for row in rows})
+    held: set[str] = set()
+    for chunk in _batched(keys, 2000):
+        held.update(
+            TransferRequest.objects.filter(natural_key__in=chunk).values_list(
+                "natural_key", flat=True
+            )
+        )
+    return held
+
+
 @dataclass
 class Written:
     requests: int = 0
     people_new: int = 0
     people_existing: int = 0
     convictions: int = 0
+    charges: int = 0
+    held: int = 0
     facilities: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, **where: Any) -> int:
@@ -177,6 +217,7 @@ class Written:
             ],
             "people": {"new": self.people_new, "existing": self.people_existing},
             "convictions": self.convictions,
+            "charges": self.charges,
         }
 
 
@@ -187,6 +228,7 @@ def _write(
     facilities = _facilities(rows, written)
     people = _people(rows, written)
     _convictions(rows, people, written)
+    _charges(rows, people, written)
     area_ids = {code: area.pk for code, area in areas.items()}
     prefix = imp.file_hash[:12]
 
@@ -213,9 +255,14 @@ def _write(
                 outcome=row.outcome,
                 lift_reason=row.lift_reason,
                 source="import",
-                external_id=f"{prefix}:{row.line}",
+                # line, and the sheet after the first of a workbook: "<hash>:<line>[:<sheet>]"
+                external_id=f"{prefix}:{row.line}"
+                + (f":{row.sheet_no + 1}" if row.sheet_no else ""),
                 imported_by=imp,
                 details=row.details,
+                natural_key=row.natural_key,
+                criminality=row.criminality,
+                minor_charge=row.minor_charge,
             )
 
     for batch in _batched(requests(), BATCH):
@@ -355,21 +402,62 @@ def _convictions(rows: list[Row], people: dict[str, Person], written: Written) -
                 severity=conviction.severity,
                 description=conviction.description,
                 sentence_days=conviction.sentence_days,
+                categories=list(conviction.categories),
             )
         )
     Conviction.objects.bulk_create(new, batch_size=BATCH)
     written.convictions = len(new)
 
 
-def _message(file_name: str, written: Written, bad_rows: int, unknown_aors: dict[str, int]) -> str:
+def _charges(rows: list[Row], people: dict[str, Person], written: Written) -> None:
+    """The most serious pending charge of each row (criminality 2), once per person and text."""
+    seen: set[tuple[int, Any, str]] = set()
+    ids = sorted({p.pk for p in people.values()})
+    for chunk in _batched(ids, 2000):
+        seen.update(
+            Charge.objects.filter(person_id__in=chunk).values_list(
+                "person_id", "date", "description"
+            )
+        )
+    new: list[Charge] = []
+    for row in rows:
+        charge = row.charge
+        if charge is None or not row.subject_key:
+            continue
+        person = people[row.subject_key]
+        day = charge.date or row.request_date
+        key = (person.pk, day, charge.description)
+        if key in seen:
+            continue
+        seen.add(key)
+        new.append(
+            Charge(
+                person=person,
+                date=day,
+                severity=charge.severity,
+                description=charge.description,
+                categories=list(charge.categories),
+                status="pending",
+            )
+        )
+    Charge.objects.bulk_create(new, batch_size=BATCH)
+    written.charges = len(new)
+
+
+def _message(
+    file_name: str, total: int, written: Written, bad_rows: int, unknown_aors: dict[str, int]
+) -> str:
     d = written.details()["facilities"]
-    text = f"{file_name}: {_rows(written.requests, 'transfer request')} imported"
-    if bad_rows:
-        text += f", {_rows(bad_rows, 'invalid row')} skipped (see the rejects file)"
-    text += (
-        f"; {d['total']} facilities ({d['new']} new): {d['matched']} with an agency, "
-        f"{d['federal']} federal, {d['unmatched']} without an agency"
+    refused = f"{_rows(bad_rows, 'invalid row')} refused (see the rejects file)"
+    text = (
+        f"{file_name}: {_rows(total, 'row')}: {written.requests:,} new, "
+        f"{written.held:,} already held, {refused if bad_rows else '0 refused'}"
     )
+    if written.facilities:
+        text += (
+            f"; {d['total']} facilities ({d['new']} new): {d['matched']} with an agency, "
+            f"{d['federal']} federal, {d['unmatched']} without an agency"
+        )
     lines = [text]
     unmatched = written.unmatched()
     if unmatched:

@@ -5,8 +5,10 @@ from django import forms
 KINDS = [
     ("agencies", "Agencies (CSV or Parquet)"),
     ("bookings", "Bookings (CSV or Parquet)"),
-    ("detainers:ice-foia", "ICE detainer release (Excel or CSV)"),
-    ("detainers:pa-2016", "Pennsylvania detainer file (2016 release, CSV)"),
+    (
+        "detainers",
+        "ICE detainer release, any known layout (Excel or CSV; the layout is recognised)",
+    ),
 ]
 MAX_UPLOAD = 4 * 1024**3  # 4 GiB; larger files go through `transferwatch import` on the server
 

@@ -1,86 +1,53 @@
-"""Reading ICE detainer releases and mapping their rows; no database here.
+"""Reading detainer releases and mapping their rows; no database here.
 
-Two layouts are known:
+The layout of a file is recognised from its header row, wherever it stands in the first
+``HEADER_SEARCH_ROWS`` rows of each sheet (`layouts.py` lists the layouts as data). Every sheet of
+a workbook is read; a sheet that holds only notes is skipped and said so.
 
-- ``ice-foia``: ICE's FOIA releases, CSV or Excel, about 65 columns (``../shared/data/README.md``).
-  Real files carry title rows above the header, so the header is the first of the first
-  ``HEADER_SEARCH_ROWS`` rows that holds ``Detainer Prepare Date`` and a facility column.
-- ``pa-2016``: the Pennsylvania extract (``date, lift_reason, det_facility, city, state,
-  detainer_type``), with no person key.
+`read_table` turns a file into a `Table` (its layout, and per sheet the columns and the rows, each
+with its line number); `map_rows` turns the rows into `Row` values and `Reject` values. A line
+number is the spreadsheet row number (Excel) or the record number (CSV, the same as the line
+number unless a quoted value spans lines), counting title rows and the header.
 
-`read_table` turns a file into a `Table` (canonical column names and the rows, each with its line
-number in the file); `map_rows` turns the rows into `Row` values and `Reject` values. A line number
-is the spreadsheet row number (Excel) or the record number (CSV, the same as the line number unless
-a quoted value spans lines), counting title rows and the header.
+Redacted cells (``(b)(6)``, ``(b)(7)(C)`` and the like) are unknown values, never data; they are
+counted per column. Each row gets a natural key (`natural_key`): the person key, prepare date and
+facility when the release has a person key, otherwise every field the row has; a key repeated
+within one file is numbered, so the same detainers from another file or layout get the same keys.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from transferwatch.analytics.areas import STATE_AREA, state_code
+from transferwatch.imports.layouts import (
+    FORMAT_CHOICES,
+    HEADER_SEARCH_ROWS,
+    LAYOUTS,
+    Header,
+    Layout,
+    key,
+    layout_named,
+    looks_like_header,
+    recognise,
+)
 from transferwatch.imports.rejects import Reject
 from transferwatch.imports.services import ImportInputError
+from transferwatch.policy.offences import offence
 
-FORMATS = ("ice-foia", "pa-2016")
-HEADER_SEARCH_ROWS = 30
 EARLIEST = date(2000, 1, 1)
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 EXCEL_EPOCH = date(1899, 12, 30)
 
-# Canonical field -> its column name in the file (compared case- and space-insensitively).
-ICE_COLUMNS: dict[str, str] = {
-    "date": "Detainer Prepare Date",
-    "state": "Facility State",
-    "aor": "Facility AOR",
-    "facility": "Detention Facility",
-    "facility_code": "Detention Facility Code",
-    "criminality": "Detainer Prepared Criminality",
-    "threat_level": "Detainer Prep Threat Level",
-    "citizenship": "Citizenship Country",
-    "birth_country": "Birth Country",
-    "msc_charge": "Most Serious Conviction (MSC) Charge",
-    "msc_charge_code": "MSC Charge Code",
-    "msc_date": "MSC Conviction Date",
-    "msc_sentence_days": "MSC Sentence Days",
-    "felon": "Felon",
-    "case_final_order": "Case Final Order Yes No",
-    "final_order_date": "Final Order Date",
-    "entry_date": "Entry Date",
-    "entry_status": "Entry Status",
-    "prior_felony": "Prior Felony Yes No",
-    "multiple_prior_misd": "Multiple Prior MISD Yes No",
-    "violent_misdemeanor": "Violent Misdemeanor Yes No",
-    "gang": "Criminal Street Gang Yes No",
-    "aggravated_felony": "Aggravated Felony Yes No",
-    "illegal_entry": "Illegal Entry Yes No",
-    "significant_risk": "Significant Risk Yes No",
-    "federal_interest": "Federal Interest Yes No",
-    "pc_biometric_match": "Biometric Match Yes No",
-    "pc_statements": "Statements Made Yes No",
-    "pc_final_order": "Final Order Yes No",
-    "pc_removal_proceedings": "Order to Show Cause Served Yes No",
-    "lift_reason": "Detainer Lift Reason",
-    "type": "Detainer Type",
-    "subject_key": "EID Subject ID",
-    "unique_id": "Unique Identifier",
-}
-PA_COLUMNS: dict[str, str] = {
-    "date": "date",
-    "lift_reason": "lift_reason",
-    "facility": "det_facility",
-    "city": "city",
-    "state": "state",
-    "type": "detainer_type",
-}
-REQUIRED = {"ice-foia": ("date",), "pa-2016": ("date", "facility", "state")}
 PRIORITY_BOXES = (
     "prior_felony", "multiple_prior_misd", "violent_misdemeanor", "gang", "aggravated_felony",
     "illegal_entry", "significant_risk", "federal_interest",
@@ -91,8 +58,24 @@ PROBABLE_CAUSE_BOXES = (  # in the order of TransferRequest.PROBABLE_CAUSE
     ("pc_biometric_match", "biometric_match"),
     ("pc_statements", "statements"),
 )
-DETAIL_FIELDS = ("criminality", "threat_level", "case_final_order", "entry_status", "msc_charge")
-DETAIL_DATES = ("final_order_date", "entry_date")
+# Kept as released in the request's details (text fields; empty and redacted cells left out).
+DETAIL_FIELDS = (
+    "criminality", "threat_level", "case_status", "processing_disposition", "apprehension_method",
+    "entry_status", "gender", "citizenship", "birth_country", "msc_charge", "msc_charge_code",
+    "lift_reason_code", "case_final_order",
+)  # fmt: skip
+DETAIL_DATES = (
+    "final_order_date",
+    "entry_date",
+    "apprehension_date",
+    "msc_charge_date",
+    "msc_date",
+)
+# Columns that hold text: a date there means the columns have shifted.
+TEXT_FIELDS = (
+    "facility", "criminality", "msc_charge", "case_status", "processing_disposition",
+    "apprehension_method", "citizenship", "birth_country", "gender", "lift_reason", "entry_status",
+)  # fmt: skip
 
 # First part of `Detainer Type` without hyphens or spaces -> (request type, form). I-247A replaced
 # I-247D in 2017; national releases after that carry it, so it is a detainer, not an unknown type.
@@ -103,28 +86,55 @@ FORMS = {
     "I247N": ("notification", "I-247N"),
     "I247X": ("transfer", "I-247X"),
 }
+# A lift reason as recorded -> the outcome it means. The recorded text is always kept beside it;
+# a reason not listed here is "other", never guessed.
 OUTCOMES = {
     "booked into detention": "transferred",
     "transferred": "transferred",
     "lifted": "lifted",
+    "lifted - lack of funds": "lifted",
+    "lifted - lack of space": "lifted",
     "prosecutorial discretion": "lifted",
     "case closed": "lifted",
     "alien not subject to deportation": "lifted",
     "detainer declined by lea": "declined_by_lea",
     "united states citizen interviewed": "us_citizen",
+    "early release": "released",
+    "released": "released",
+    "died": "died",
+}
+CRIMINALITY = {
+    "1": "1 Convicted Criminal",
+    "2": "2 Pending Criminal Charges",
+    "3": "3 Other Immigration Violator",
 }
 YES = {"Y", "YES", "TRUE", "1", "1.0"}
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
+DATE_LIKE = re.compile(r"^(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/\d{4})$")
+REDACTED = re.compile(r"^\(\s*b\s*\)\s*\(\s*\d+\s*\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str  # "" for a CSV file
+    header_line: int
+    columns: dict[str, int]  # our field -> cell index
+    headers: dict[str, str]  # our field -> the column name as written in the file
+    rows: list[tuple[int, list[str]]]  # (line number, cells)
 
 
 @dataclass(frozen=True)
 class Table:
     file_name: str
-    columns: dict[str, int]  # canonical field -> cell index
-    headers: dict[str, str]  # canonical field -> the column name as written in the file
-    rows: list[tuple[int, list[str]]]  # (line number, cells)
+    layout: Layout
+    sheets: list[Sheet]
     excel: bool
+    skipped_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return sum(len(s.rows) for s in self.sheets)
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,15 @@ class ConvictionRow:
     severity: str
     description: str
     sentence_days: int
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChargeRow:
+    date: date | None
+    severity: str
+    description: str
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,27 +174,40 @@ class Row:
     birth_country: str = ""
     citizenship: str = ""
     conviction: ConvictionRow | None = None
-
-
-def _key(text: Any) -> str:
-    return " ".join(str(text).split()).casefold() if text is not None else ""
+    charge: ChargeRow | None = None
+    criminality: str = ""  # "1", "2", "3" or "" (not recorded)
+    minor_charge: bool | None = None  # the MSC is a minor offence; None: no MSC
+    sheet: str = ""
+    sheet_no: int = 0  # the sheet's place among the file's data sheets, from 0
+    natural_key: str = ""
 
 
 def _text(value: Any) -> str:
     return "" if value is None else " ".join(str(value).split())
 
 
+def format_error(name: str, fmt: str) -> str:
+    return (
+        f"{name}: unknown format {fmt!r}; use one of {', '.join(FORMAT_CHOICES)} (or leave it out)"
+    )
+
+
 # ---------------------------------------------------------------- reading
 
 
-def read_table(path: Path, fmt: str, name: str = "") -> Table:
-    """The file's header and data rows; ImportInputError when it is not a usable release.
+def read_table(path: Path, fmt: str | None = None, name: str = "") -> Table:
+    """The file's layout, and each sheet's header and data rows.
 
+    `fmt`, when given, must name the layout the header shows (an error says which it is).
     `name` is the file's name in messages (an upload's original name), by default its own.
+    Raises ImportInputError when the file is not a usable release.
     """
     name = name or path.name
-    if fmt not in FORMATS:
-        raise ImportInputError(f"{name}: unknown format {fmt!r}; use ice-foia or pa-2016")
+    wanted = None
+    if fmt:
+        wanted = layout_named(fmt)
+        if wanted is None:
+            raise ImportInputError(format_error(name, fmt))
     with path.open("rb") as handle:
         head = handle.read(8192)
     if not head.strip():
@@ -183,20 +215,97 @@ def read_table(path: Path, fmt: str, name: str = "") -> Table:
     excel = path.suffix.lower() in EXCEL_SUFFIXES or head.startswith(
         (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
     )
-    cells = _excel_cells(path, name) if excel else _csv_cells(path, name, head)
-    spec = ICE_COLUMNS if fmt == "ice-foia" else PA_COLUMNS
-    found = _find_header(cells, spec, fmt)
-    if found is None:
-        raise ImportInputError(_no_header_message(name, fmt))
-    index, columns, headers = found
+    raw = _excel_sheets(path, name) if excel else [("", _csv_cells(path, name, head))]
+    sheets: list[Sheet] = []
+    skipped: list[str] = []
+    layouts: dict[str, str] = {}
+    for sheet_name, cells in raw:
+        where = f"{name}, sheet {sheet_name!r}" if excel else name
+        header = recognise(cells)
+        if header is None:
+            if excel and _notes_only(cells):
+                skipped.append(sheet_name)
+                continue
+            raise ImportInputError(_no_header_message(where, cells, wanted))
+        if wanted is not None and header.layout is not wanted:
+            raise ImportInputError(
+                f"{name}: --format {fmt} is wrong: the header (row {header.index + 1}"
+                f"{f', sheet {sheet_name!r}' if excel else ''}) is the {header.layout.name} "
+                f"layout; leave --format out or use --format {header.layout.name}"
+            )
+        layouts[sheet_name] = header.layout.name
+        sheets.append(_sheet(sheet_name, cells, header))
+    if len(set(layouts.values())) > 1:
+        shown = "; ".join(f"sheet {s!r}: {layout}" for s, layout in layouts.items())
+        raise ImportInputError(
+            f"{name}: the sheets have different layouts ({shown}); import them as separate files"
+        )
+    if not sheets:
+        raise ImportInputError(_no_header_message(name, [], wanted))
+    if not any(s.rows for s in sheets):
+        first = sheets[0]
+        where = f", sheet {first.name!r}" if excel else ""
+        raise ImportInputError(
+            f"{name}: a header (line {first.header_line}{where}) but no data rows"
+        )
+    layout = LAYOUTS[next(iter(layouts.values()))]
+    return Table(name, layout, [s for s in sheets if s.rows], excel, skipped)
+
+
+def _sheet(name: str, cells: list[list[str]], header: Header) -> Sheet:
     rows = [
         (line, row)
-        for line, row in enumerate(cells[index + 1 :], start=index + 2)
+        for line, row in enumerate(cells[header.index + 1 :], start=header.index + 2)
         if any(c.strip() for c in row)
     ]
-    if not rows:
-        raise ImportInputError(f"{name}: a header (line {index + 1}) but no data rows")
-    return Table(name, columns, headers, rows, excel)
+    return Sheet(name, header.index + 1, header.columns, header.headers, rows)
+
+
+def _notes_only(cells: list[list[str]]) -> bool:
+    """A sheet of notes or titles (no row with more than two filled cells), or an empty one."""
+    return all(
+        sum(1 for c in row if c.strip()) <= 2 and not looks_like_header(row) for row in cells
+    )
+
+
+def _no_header_message(where: str, cells: list[list[str]], wanted: Layout | None) -> str:
+    later = recognise(cells, limit=len(cells))
+    if later is not None:
+        return (
+            f"{where}: the header row is row {later.index + 1}, but it is looked for only in the "
+            f"first {HEADER_SEARCH_ROWS} rows; delete the rows above it"
+        )
+    for index, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
+        if looks_like_header(row):
+            facility = ", ".join(
+                f"{layout.columns[f]!r} ({layout.name})"
+                for layout in LAYOUTS.values()
+                for f in layout.facility
+            )
+            return (
+                f"{where}: row {index + 1} looks like a header but is not one of a known layout: "
+                f"it needs a prepare date and one of the facility columns {facility}"
+            )
+    if wanted is not None and wanted.name == "pa-2016":
+        need = "date, det_facility and state (date, lift_reason, det_facility, city, state, detainer_type)"
+        return (
+            f"{where}: no header row with the columns {need} in the first {HEADER_SEARCH_ROWS} "
+            f"rows; is this a pa-2016 detainer file?"
+        )
+    if wanted is not None:
+        need = (
+            f"'Detainer Prepare Date' and '{wanted.columns['facility']}' or "
+            f"'{wanted.columns['facility_code']}'"
+        )
+        return (
+            f"{where}: no header row with the columns {need} in the first {HEADER_SEARCH_ROWS} "
+            f"rows; is this a {wanted.name} detainer file?"
+        )
+    return (
+        f"{where}: no header row with the columns 'Detainer Prepare Date' and a facility "
+        f"column in the first {HEADER_SEARCH_ROWS} rows; the known layouts are "
+        f"{', '.join(LAYOUTS)} (listed column by column in docs/data.md)"
+    )
 
 
 def _csv_cells(path: Path, name: str, head: bytes) -> list[list[str]]:
@@ -215,67 +324,23 @@ def _csv_cells(path: Path, name: str, head: bytes) -> list[list[str]]:
         raise ImportInputError(f"{name}: not a readable CSV file ({exc})") from None
 
 
-def _excel_cells(path: Path, name: str) -> list[list[str]]:
-    """Every cell as text, title rows and blank rows kept so line numbers match the sheet."""
+def _excel_sheets(path: Path, name: str) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet's cells as text, title rows and blank rows kept so line numbers match."""
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(path)
-        sheets = reader.sheet_names
-        # A release may open with a notes sheet: use the first sheet that has a header row.
-        for sheet_name in sheets:
-            probe = reader.load_sheet(
-                sheet_name, header_row=None, skip_rows=0, n_rows=HEADER_SEARCH_ROWS, dtypes="string"
-            )
-            if probe.height and _looks_like_release(probe.to_polars().rows()):
-                break
-        else:
-            sheet_name = sheets[0]
-        sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-        rows = sheet.to_polars().rows()
+        sheets = []
+        for sheet_name in reader.sheet_names:
+            sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            rows = sheet.to_polars().rows() if sheet.height else []
+            sheets.append((sheet_name, [["" if v is None else str(v) for v in r] for r in rows]))
     except Exception:  # fastexcel raises its own error types for unreadable files
         raise ImportInputError(
             f"{name}: not a readable Excel workbook (damaged, or not .xlsx); "
             "open it in a spreadsheet program and save it again as .xlsx or CSV (UTF-8)"
         ) from None
-    return [["" if v is None else str(v) for v in row] for row in rows]
-
-
-def _looks_like_release(rows: Iterable[tuple[Any, ...]]) -> bool:
-    return any(
-        {_key(c) for c in row} & {"detainer prepare date", "date", "det_facility"} for row in rows
-    )
-
-
-def _find_header(
-    cells: list[list[str]], spec: dict[str, str], fmt: str
-) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    wanted = {_key(name): canonical for canonical, name in spec.items()}
-    for index, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        headers: dict[str, str] = {}
-        for position, cell in enumerate(row):
-            canonical = wanted.get(_key(cell))
-            if canonical and canonical not in columns:
-                columns[canonical] = position
-                headers[canonical] = _text(cell)
-        has_facility = "facility" in columns or "facility_code" in columns
-        if all(c in columns for c in REQUIRED[fmt]) and has_facility:
-            for canonical, name in spec.items():
-                headers.setdefault(canonical, name)
-            return index, columns, headers
-    return None
-
-
-def _no_header_message(name: str, fmt: str) -> str:
-    if fmt == "ice-foia":
-        need = "'Detainer Prepare Date' and 'Detention Facility' or 'Detention Facility Code'"
-    else:
-        need = "date, det_facility and state (date, lift_reason, det_facility, city, state, detainer_type)"
-    return (
-        f"{name}: no header row with the columns {need} in the first {HEADER_SEARCH_ROWS} "
-        f"rows; is this a {fmt} detainer file?"
-    )
+    return sheets
 
 
 # ---------------------------------------------------------------- values
@@ -306,22 +371,6 @@ def parse_date(value: str, *, excel: bool = False) -> date | None:
     return None
 
 
-def parse_type(value: str) -> tuple[str, str] | None:
-    """`Detainer Type` -> (request type, form); empty means a detainer on an unrecorded form."""
-    text = value.strip().upper()
-    if not text:
-        return ("detainer", "")
-    code = text.split(" - ", 1)[0].replace("-", "").replace(" ", "")
-    return FORMS.get(code)
-
-
-def outcome_for(lift_reason: str) -> str:
-    reason = _key(lift_reason)
-    if not reason:
-        return "pending"
-    return OUTCOMES.get(reason, "lifted")
-
-
 def display_name(name: str, state: str) -> str:
     """The facility's name as stored: upper case, single spaces, no trailing ', PA'."""
     text = " ".join(name.upper().split())
@@ -334,13 +383,13 @@ def area_lookup(areas: Iterable[tuple[str, str]]) -> dict[str, str]:
     """(code, name) pairs -> a map from code, name or 'NAME Area of Responsibility' to code."""
     lookup: dict[str, str] = {}
     for code, name in areas:
-        lookup[_key(code)] = code
-        lookup[_key(name)] = code
+        lookup[key(code)] = code
+        lookup[key(name)] = code
     return lookup
 
 
 def area_code(value: str, lookup: dict[str, str]) -> str | None:
-    text = _key(value)
+    text = key(value)
     if not text:
         return None
     for suffix in (" area of responsibility", " field office", " aor"):
@@ -348,7 +397,42 @@ def area_code(value: str, lookup: dict[str, str]) -> str | None:
     return lookup.get(text)
 
 
+def parse_type(value: str) -> tuple[str, str] | None:
+    """`Detainer Type` -> (request type, form); empty means a detainer on an unrecorded form."""
+    text = value.strip().upper()
+    if not text:
+        return ("detainer", "")
+    code = text.split(" - ", 1)[0].replace("-", "").replace(" ", "")
+    return FORMS.get(code)
+
+
+def outcome_for(lift_reason: str) -> str:
+    """The outcome a lift reason means: `unrecorded` when empty, `other` when not known."""
+    reason = key(lift_reason)
+    if not reason:
+        return "unrecorded"
+    return OUTCOMES.get(reason, "other")
+
+
+def redacted(value: str) -> bool:
+    return bool(REDACTED.match(value))
+
+
+def natural_key(parts: Iterable[str]) -> str:
+    """A short, stable digest of a detainer's identifying fields (never shown, never reversed)."""
+    text = "\x1f".join(parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 # ---------------------------------------------------------------- mapping
+
+
+@dataclass
+class Mapped:
+    rows: list[Row]
+    rejects: list[Reject]
+    unknown_aors: dict[str, int]
+    redacted: dict[str, int]  # column name -> redacted cells
 
 
 def map_rows(
@@ -357,139 +441,287 @@ def map_rows(
     today: date,
     progress: Callable[[int], None] | None = None,
     every: int = 2000,
-) -> tuple[list[Row], list[Reject], dict[str, int]]:
-    """Map every data row; returns the valid rows, the rejects, and AOR values not recognised."""
+) -> Mapped:
+    """Map every data row of every sheet; rows get their natural keys, numbered within the file.
+
+    Raises ImportInputError when the person-key column is redacted in every row (nothing could be
+    recognised again or linked).
+    """
     rows: list[Row] = []
     rejects: list[Reject] = []
-    unknown_aors: dict[str, int] = {}
-    for done, (line, cells) in enumerate(table.rows, start=1):
-        row, problems = _map_row(table, line, cells, areas, today, unknown_aors)
-        if problems:
-            rejects.extend(problems)
-        elif row is not None:
-            rows.append(row)
-        if progress is not None and done % every == 0:
-            progress(done)
-    return rows, rejects, unknown_aors
+    unknown_aors: Counter[str] = Counter()
+    redactions: Counter[str] = Counter()
+    done = 0
+    for sheet_no, sheet in enumerate(table.sheets):
+        reader = _RowReader(table, sheet, sheet_no, areas, today, unknown_aors, redactions)
+        for line, cells in sheet.rows:
+            row, problems = reader.map(line, cells)
+            if problems:
+                rejects.extend(problems)
+            elif row is not None:
+                rows.append(row)
+            done += 1
+            if progress is not None and done % every == 0:
+                progress(done)
+    _refuse_redacted_person_key(table, redactions)
+    return Mapped(_numbered(rows), rejects, dict(unknown_aors), dict(redactions))
 
 
-def _map_row(
-    table: Table,
-    line: int,
-    cells: list[str],
-    areas: dict[str, str],
-    today: date,
-    unknown_aors: dict[str, int],
-) -> tuple[Row | None, list[Reject]]:
-    columns, headers = table.columns, table.headers
-
-    def get(name: str) -> str:
-        position = columns.get(name)
-        if position is None or position >= len(cells):
-            return ""
-        return cells[position].strip()
-
-    problems: list[Reject] = []
-
-    def reject(name: str, value: str, problem: str) -> None:
-        problems.append(Reject(line, headers[name], value, problem))
-
-    raw_date = get("date")
-    request_date = parse_date(raw_date, excel=table.excel)
-    if request_date is None:
-        reject("date", raw_date, "missing date" if not raw_date else "not a date")
-    elif not EARLIEST <= request_date <= today:
-        reject("date", raw_date, f"date outside {EARLIEST.isoformat()} to today")
-
-    name, code = _text(get("facility")), _text(get("facility_code"))
-    if not name and not code:
-        reject("facility" if "facility" in columns else "facility_code", "", "no facility")
-
-    raw_type = get("type")
-    kind = parse_type(raw_type)
-    if kind is None:
-        reject("type", raw_type, "unknown detainer type")
-
-    state = state_code(get("state")) or ""
-    raw_aor = get("aor")
-    aor = area_code(raw_aor, areas) or ""
-    if raw_aor and not aor:
-        unknown_aors[raw_aor] = unknown_aors.get(raw_aor, 0) + 1
-    state_aor = STATE_AREA.get(state, "")
-    if not aor and _key(state_aor) not in areas:
-        if raw_aor:
-            reject("aor", raw_aor, "unknown AOR, and no state to find the default AOR")
-        else:
-            reject("state", get("state"), "no AOR, and no state to find the default AOR")
-
-    conviction, conviction_problems = _conviction(table, get, headers, line)
-    problems.extend(conviction_problems)
-    if problems or request_date is None or kind is None:
-        return None, problems
-
-    lift_reason = _text(get("lift_reason"))
-    details: dict[str, Any] = {f: get(f) for f in DETAIL_FIELDS if get(f)}
-    for column in DETAIL_DATES:
-        if value := get(column):
-            parsed = parse_date(value, excel=table.excel)
-            details[column] = parsed.isoformat() if parsed else value
-    priority = {box: get(box).upper() in YES for box in PRIORITY_BOXES if box in columns}
-    if priority:
-        details["priority"] = priority
-    if code:
-        details["facility_code"] = code
-    subject_key = get("subject_key") or get("unique_id")
-    return (
-        Row(
-            line=line,
-            request_date=request_date,
-            request_type=kind[0],
-            form=kind[1],
-            outcome=outcome_for(lift_reason),
-            lift_reason=lift_reason[:100],
-            facility_name=display_name(name or code, state),
-            facility_code=code[:20],
-            city=_text(get("city")).upper()[:100],
-            state=state,
-            aor=aor,
-            state_aor=state_aor,
-            probable_cause=tuple(pc for box, pc in PROBABLE_CAUSE_BOXES if get(box).upper() in YES),
-            details=details,
-            subject_key=subject_key[:64],
-            birth_country=_country(get("birth_country")),
-            citizenship=_country(get("citizenship")),
-            conviction=conviction if subject_key else None,
-        ),
-        [],
-    )
-
-
-def _conviction(
-    table: Table, get: Callable[[str], str], headers: dict[str, str], line: int
-) -> tuple[ConvictionRow | None, list[Reject]]:
-    raw_date, raw_days = get("msc_date"), get("msc_sentence_days")
-    if not raw_date:
-        return None, []
-    problems = []
-    when = parse_date(raw_date, excel=table.excel)
-    if when is None:
-        problems.append(Reject(line, headers["msc_date"], raw_date, "not a date"))
-    days = 0
-    if raw_days:
-        try:
-            days = int(float(raw_days))
-        except ValueError:
-            days = -1
-        if days < 0:
-            problems.append(
-                Reject(line, headers["msc_sentence_days"], raw_days, "not a number of days")
+def _refuse_redacted_person_key(table: Table, redactions: Counter[str]) -> None:
+    for field_name in table.layout.person_keys:
+        sheets = [s for s in table.sheets if field_name in s.columns]
+        if not sheets:
+            continue
+        column = sheets[0].headers[field_name]
+        if redactions[column] and redactions[column] == sum(len(s.rows) for s in sheets):
+            raise ImportInputError(
+                f"{table.file_name}: column {column!r} is redacted in every row, so no detainer "
+                "could be recognised again or linked to the person's other detainers; ask for "
+                "the release with its pseudonymous identifier, or delete the column to import "
+                "the rows without a person key"
             )
-    if problems or when is None:
-        return None, problems
-    charge, charge_code = get("msc_charge"), get("msc_charge_code")
-    description = f"{charge} ({charge_code})" if charge and charge_code else charge or charge_code
-    severity = "felony" if get("felon").upper() in YES else "misdemeanor"
-    return ConvictionRow(when, severity, description[:200], days), []
+
+
+def _numbered(rows: list[Row]) -> list[Row]:
+    """Number repeated keys (1st, 2nd, ... within the file) so identical detainers stay apart."""
+    seen: Counter[str] = Counter()
+    numbered = []
+    for row in rows:
+        seen[row.natural_key] += 1
+        numbered.append(
+            replace(row, natural_key=natural_key([row.natural_key, str(seen[row.natural_key])]))
+        )
+    return numbered
+
+
+class _RowReader:
+    """Maps the rows of one sheet; counts unknown AORs and redacted cells as it goes."""
+
+    def __init__(
+        self,
+        table: Table,
+        sheet: Sheet,
+        sheet_no: int,
+        areas: dict[str, str],
+        today: date,
+        unknown_aors: Counter[str],
+        redactions: Counter[str],
+    ) -> None:
+        self.table, self.sheet, self.areas, self.today = table, sheet, areas, today
+        self.sheet_no = sheet_no
+        self.unknown_aors, self.redactions = unknown_aors, redactions
+        self.excel = table.excel
+
+    def map(self, line: int, cells: list[str]) -> tuple[Row | None, list[Reject]]:
+        columns, headers, sheet_name = self.sheet.columns, self.sheet.headers, self.sheet.name
+        values: dict[str, str] = {}
+        for name, position in columns.items():
+            value = cells[position].strip() if position < len(cells) else ""
+            if value and redacted(value):
+                self.redactions[headers[name]] += 1
+                value = ""
+            values[name] = value
+
+        def get(name: str) -> str:
+            return values.get(name, "")
+
+        problems: list[Reject] = []
+
+        def reject(name: str, value: str, problem: str) -> None:
+            problems.append(Reject(line, headers[name], value, problem, sheet_name))
+
+        for name in TEXT_FIELDS:
+            if (value := get(name)) and DATE_LIKE.match(value):
+                reject(name, value, "a date where text is expected (have the columns shifted?)")
+
+        raw_date = get("date")
+        request_date = parse_date(raw_date, excel=self.excel)
+        if request_date is None:
+            reject("date", raw_date, "missing date" if not raw_date else "not a date")
+        elif not EARLIEST <= request_date <= self.today:
+            reject("date", raw_date, f"date outside {EARLIEST.isoformat()} to today")
+
+        name, code = _text(get("facility")), _text(get("facility_code"))
+        if not name and not code:
+            reject("facility" if "facility" in columns else "facility_code", "", "no facility")
+
+        raw_type = get("type")
+        kind = parse_type(raw_type)
+        if kind is None:
+            reject("type", raw_type, "unknown detainer type")
+
+        criminality = ""
+        if raw := get("criminality"):
+            criminality = raw[:1] if raw[:1] in CRIMINALITY and not raw[1:2].isdigit() else ""
+            if not criminality:
+                reject(
+                    "criminality",
+                    raw,
+                    f"unknown criminality (known: {', '.join(CRIMINALITY.values())})",
+                )
+        threat = get("threat_level").removesuffix(".0")
+        if threat and threat not in ("1", "2", "3"):
+            reject("threat_level", get("threat_level"), "unknown threat level (1, 2 or 3)")
+        birth_year = get("birth_year").removesuffix(".0")
+        if birth_year and not (
+            birth_year.isascii()
+            and birth_year.isdigit()
+            and 1900 <= int(birth_year) <= self.today.year
+        ):
+            reject("birth_year", get("birth_year"), "not a year of birth")
+
+        state = state_code(get("state")) or ""
+        raw_aor = get("aor")
+        aor = area_code(raw_aor, self.areas) or ""
+        if raw_aor and not aor:
+            self.unknown_aors[raw_aor] += 1
+        state_aor = STATE_AREA.get(state, "")
+        if not aor and key(state_aor) not in self.areas:
+            if raw_aor:
+                reject("aor", raw_aor, "unknown AOR, and no state to find the default AOR")
+            else:
+                reject("state", get("state"), "no AOR, and no state to find the default AOR")
+
+        dates: dict[str, date] = {}
+        for column in DETAIL_DATES:
+            if (value := get(column)) and column in columns:
+                parsed = parse_date(value, excel=self.excel)
+                if parsed is None:
+                    reject(column, value, "not a date")
+                else:
+                    dates[column] = parsed
+        days = self._sentence_days(get, reject)
+        if problems or request_date is None or kind is None:
+            return None, problems
+
+        details: dict[str, Any] = {f: get(f) for f in DETAIL_FIELDS if get(f)}
+        if criminality:
+            details["criminality"] = CRIMINALITY[criminality]
+        if threat:
+            details["threat_level"] = threat
+        if birth_year:
+            details["birth_year"] = int(birth_year)
+        details.update((column, day.isoformat()) for column, day in dates.items())
+        if days is not None:
+            details["msc_sentence_days"] = days
+        priority = {box: get(box).upper() in YES for box in PRIORITY_BOXES if box in columns}
+        if priority:
+            details["priority"] = priority
+        if code:
+            details["facility_code"] = code
+        details["layout"] = self.table.layout.name
+        if facts := _facts(priority, dates):
+            details["facts"] = facts
+
+        msc_text, msc_code = get("msc_charge"), get("msc_charge_code")
+        found = offence(msc_text, msc_code) if (msc_text or msc_code) else None
+        description = (
+            f"{msc_text} ({msc_code})" if msc_text and msc_code else msc_text or msc_code
+        )[:200]
+        categories = tuple(sorted(found.categories)) if found else ()
+        if found is not None:
+            details["msc_offence"] = found.kind
+        felony = get("felon").upper() in YES or get("aggravated_felon").upper() in YES
+        conviction = charge = None
+        if criminality in ("", "1") and "msc_date" in dates:
+            if get("aggravated_felon").upper() in YES:
+                categories = tuple(sorted({*categories, "aggravated_felony"}))
+            conviction = ConvictionRow(
+                dates["msc_date"],
+                "felony" if felony else "misdemeanor",
+                description,
+                days or 0,
+                categories,
+            )
+        elif criminality == "2" and found is not None:
+            charge = ChargeRow(
+                dates.get("msc_charge_date"),
+                "felony" if felony else "misdemeanor",
+                description,
+                categories,
+            )
+
+        person_key = next((get(f) for f in self.table.layout.person_keys if get(f)), "")[:64]
+        facility_token = f"code:{code}" if code else f"name:{display_name(name, state)}|{state}"
+        lift_reason = _text(get("lift_reason"))
+        if person_key:
+            identity = ["p", person_key, request_date.isoformat(), facility_token]
+        else:
+            identity = ["r", request_date.isoformat(), facility_token, kind[1], lift_reason]
+        return (
+            Row(
+                line=line,
+                request_date=request_date,
+                request_type=kind[0],
+                form=kind[1],
+                outcome=outcome_for(lift_reason),
+                lift_reason=lift_reason[:100],
+                facility_name=display_name(name or code, state),
+                facility_code=code[:20],
+                city=_text(get("city")).upper()[:100],
+                state=state,
+                aor=aor,
+                state_aor=state_aor,
+                probable_cause=tuple(
+                    pc for box, pc in PROBABLE_CAUSE_BOXES if get(box).upper() in YES
+                ),
+                details=details,
+                subject_key=person_key,
+                birth_country=_country(get("birth_country")),
+                citizenship=_country(get("citizenship")),
+                conviction=conviction if person_key else None,
+                charge=charge if person_key else None,
+                criminality=criminality,
+                minor_charge=found.minor if found is not None else None,
+                sheet=self.sheet.name,
+                sheet_no=self.sheet_no,
+                natural_key=natural_key(identity),
+            ),
+            [],
+        )
+
+    def _sentence_days(
+        self, get: Callable[[str], str], reject: Callable[[str, str, str], None]
+    ) -> int | None:
+        """Days + months (30 days) + years (365 days) of the MSC sentence; None when not given."""
+        total, given = 0, False
+        for column, days in (
+            ("msc_sentence_days", 1),
+            ("msc_sentence_months", 30),
+            ("msc_sentence_years", 365),
+        ):
+            if not (raw := get(column)):
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                value = -1
+            if value < 0 or value != value:
+                reject(column, raw, "not a number of days" if days == 1 else "not a number")
+                continue
+            total += round(value * days)
+            given = True
+        return total if given else None
+
+
+def _facts(priority: dict[str, bool], dates: dict[str, date]) -> dict[str, Any]:
+    """The case facts (CONTRACTS.md section 1) that ICE's boxes and dates give.
+
+    The gang and illegal-entry boxes are ICE's own findings and are taken as facts; the entry
+    date is the earliest date of presence the record shows. The felony and misdemeanour boxes are
+    not turned into convictions: a conviction needs its date, and the review checks ICE's boxes
+    against the convictions, not the other way round.
+    """
+    facts: dict[str, Any] = {}
+    if priority.get("gang"):
+        facts["gang_participation"] = True
+    if priority.get("illegal_entry"):
+        facts["unlawful_entry"] = True
+        if "entry_date" in dates:
+            facts["continuous_presence_since"] = dates["entry_date"].isoformat()
+    if "final_order_date" in dates:
+        facts["final_order_date"] = dates["final_order_date"].isoformat()
+    return facts
 
 
 def _country(value: str) -> str:

@@ -178,3 +178,15 @@ def classify_imported(imp: Import, progress: Any = None) -> dict[str, int]:
     Import.objects.filter(pk=imp.pk).update(details={**imp.details, "classification": counts})
     imp.refresh_from_db()
     return counts
+
+
+def classification_message(counts: dict[str, int]) -> str:
+    """What the classification of an import did, in parts that add up to the requests."""
+    consistent = counts["classified"] - counts["queued"]
+    return (
+        f"of {plural(counts.get('requests', 0), 'new request')}: "
+        f"{counts['classified']:,} classified under the policy in force on their date "
+        f"({counts['queued']:,} sent for review, {consistent:,} consistent and closed); "
+        f"{counts['no_policy']:,} not classified, dated before any policy in force; "
+        f"{counts.get('no_facts', 0):,} not classified, without enough facts"
+    )

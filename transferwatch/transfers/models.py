@@ -150,6 +150,14 @@ class TransferRequest(models.Model):
         ("lifted", "Lifted"),
         ("us_citizen", "U.S. citizen interviewed"),
         ("declined_by_lea", "Declined by the agency"),
+        ("died", "Died"),
+        ("other", "Other (see the lift reason)"),
+        ("unrecorded", "No lift reason recorded"),
+    ]
+    CRIMINALITY = [
+        ("1", "1 Convicted Criminal"),
+        ("2", "2 Pending Criminal Charges"),
+        ("3", "3 Other Immigration Violator"),
     ]
     SOURCES = [("manual", "Entered"), ("import", "Imported"), ("api", "Submitted through the API")]
 
@@ -195,6 +203,26 @@ class TransferRequest(models.Model):
         blank=True,
         help_text="Source fields kept as released (criminality, threat level, priority boxes).",
     )
+    natural_key = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Digest of what identifies a released detainer (person key, prepare date, "
+        "facility), so the same detainer from another file or layout is recognised.",
+    )
+    criminality = models.CharField(
+        max_length=1, choices=CRIMINALITY, blank=True, help_text="ICE's criminality as released."
+    )
+    minor_charge = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="The most serious conviction or charge is a minor offence (empty: none given).",
+    )
+    facts_missing = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Why the request could not be classified: the facts the release lacks.",
+    )
 
     # The review against the enforcement priorities (DOMAIN.md section 6); changed only by the
     # transition functions in transfers/review.py.
@@ -236,7 +264,12 @@ class TransferRequest(models.Model):
                 fields=["source", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="transfer_external_id_per_source",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["natural_key"],
+                condition=~models.Q(natural_key=""),
+                name="transfer_natural_key",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -185,9 +185,12 @@ def test_it_imports_the_pa_release_with_its_counts_per_quarter_and_lift_reason(d
     assert Counter(reason for _, reason in stored) == reasons
     outcomes = Counter(requests.values_list("outcome", flat=True))
     assert outcomes["transferred"] == reasons["Booked into Detention"] + reasons["Transferred"]
-    assert outcomes["pending"] == reasons[""]
+    assert outcomes["unrecorded"] == reasons[""] and outcomes["pending"] == 0
     assert outcomes["us_citizen"] == reasons["United States Citizen Interviewed"]
     assert outcomes["declined_by_lea"] == reasons["Detainer Declined by LEA"]
+    # kept as recorded, not collapsed into "lifted"
+    assert (outcomes["died"], outcomes["released"]) == (reasons["Died"], reasons["Early Release"])
+    assert outcomes["other"] == 0 and imp.file_format == "pa-2016"
     assert not requests.exclude(aor__code="PHI").exists()
     assert not requests.filter(person__isnull=False).exists()
     assert Person.objects.count() == 0
@@ -226,7 +229,7 @@ def check_ice_rows(imp: Import) -> None:
         "declined_by_lea",
     )
     assert second.aor.code == "NYC"
-    assert (third.request_type, third.form, third.outcome) == ("detainer", "", "lifted")
+    assert (third.request_type, third.form, third.outcome) == ("detainer", "", "released")
     assert (third.lift_reason, third.aor.code) == ("Early Release", "DAL")  # Texas's default AOR
     assert (fourth.request_date, fourth.request_type, fourth.form) == (
         date(2015, 10, 2),
@@ -279,7 +282,8 @@ def test_it_names_the_sheet_row_of_a_bad_excel_row(db: Any, tmp_path: Path) -> N
     )
     assert imp.status == "rejected"
     assert imp.details["first_errors"] == [
-        "ice.xlsx, row 5, column Detainer Prepare Date: not a date (value 'not a date')"
+        "ice.xlsx, sheet 'Detainers', row 5, column Detainer Prepare Date: not a date "
+        "(value 'not a date')"
     ]
 
 
@@ -383,7 +387,9 @@ def test_it_imports_the_valid_rows_with_skip_invalid(db: Any, tmp_path: Path) ->
     assert rejects_of(imp) == [
         {"row": "3", "column": "date", "value": "someday 00:00:00", "problem": "not a date"}
     ]
-    assert out.startswith("pa.csv: 2 transfer requests imported, 1 invalid row skipped")
+    assert out.startswith(
+        "pa.csv: 3 rows: 2 new, 0 already held, 1 invalid row refused (see the rejects file)"
+    )
     assert "pa.csv, row 3, column date: not a date" in err
 
 
@@ -486,13 +492,16 @@ def test_it_writes_nothing_when_the_same_file_comes_again(db: Any, tmp_path: Pat
     ) == counts
 
 
-def test_it_creates_new_rows_for_an_edited_file(db: Any, tmp_path: Path) -> None:
+def test_it_stores_only_the_new_detainers_of_an_edited_file(db: Any, tmp_path: Path) -> None:
     path = ice_csv(tmp_path / "ice.csv", ICE_ROWS)
     first = import_detainers(path, "ice-foia")
+    # the last row has no person key: every field identifies it, so a changed one is new
     ice_csv(path, [*ICE_ROWS[:3], {**ICE_ROWS[3], "Detainer Lift Reason": "Lifted"}])
     second = import_detainers(path, "ice-foia")
     assert second.status == "done" and second.file_hash != first.file_hash
-    assert TransferRequest.objects.count() == 8  # documented: the earlier import's rows stay
+    assert second.message.startswith("ice.csv: 4 rows: 1 new, 3 already held, 0 refused")
+    assert second.details["rows"] == {"total": 4, "new": 1, "held": 3, "refused": 0}
+    assert TransferRequest.objects.count() == 5
     assert Person.objects.count() == 2 and Conviction.objects.count() == 2  # people are linked
     assert Facility.objects.count() == 4
 

@@ -9,11 +9,15 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 
-def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
+def write_xlsx(
+    path: Path, rows: list[list[Any]], sheets: dict[str, list[list[Any]]] | None = None
+) -> Path:
     """A minimal .xlsx built with zipfile (xlsxwriter and openpyxl are not installed).
 
+    `rows` fill one sheet named "Detainers"; `sheets` (name -> rows) gives several instead.
     Strings are inline strings; `date` values become serial numbers in a date-formatted cell.
     """
+    sheets = sheets or {"Detainers": rows}
 
     def column(i: int) -> str:
         name = ""
@@ -23,22 +27,29 @@ def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
             name = chr(65 + rest) + name
         return name
 
-    lines = []
-    for r, row in enumerate(rows, start=1):
-        cells = []
-        for c, value in enumerate(row):
-            ref = f"{column(c)}{r}"
-            if value in (None, ""):
-                continue
-            if isinstance(value, date):
-                serial = (value - date(1899, 12, 30)).days
-                cells.append(f'<c r="{ref}" s="1"><v>{serial}</v></c>')
-            elif isinstance(value, int | float):
-                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
-            else:
-                text = escape(str(value))
-                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>')
-        lines.append(f'<row r="{r}">{"".join(cells)}</row>')
+    def sheet_xml(rows: list[list[Any]]) -> str:
+        lines = []
+        for r, row in enumerate(rows, start=1):
+            cells = []
+            for c, value in enumerate(row):
+                ref = f"{column(c)}{r}"
+                if value in (None, ""):
+                    continue
+                if isinstance(value, date):
+                    serial = (value - date(1899, 12, 30)).days
+                    cells.append(f'<c r="{ref}" s="1"><v>{serial}</v></c>')
+                elif isinstance(value, int | float):
+                    cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+                else:
+                    text = escape(str(value))
+                    cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>')
+            lines.append(f'<row r="{r}">{"".join(cells)}</row>')
+        return (
+            f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>'
+            + "".join(lines)
+            + "</sheetData></worksheet>"
+        )
+
     ns = "http://schemas.openxmlformats.org"
     rel = f"{ns}/officeDocument/2006/relationships"
     files = {
@@ -47,8 +58,11 @@ def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            + "".join(
+                f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                for i in range(1, len(sheets) + 1)
+            )
+            + '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
             "</Types>"
         ),
         "_rels/.rels": (
@@ -58,12 +72,20 @@ def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
         ),
         "xl/workbook.xml": (
             f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{rel}">'
-            '<sheets><sheet name="Detainers" sheetId="1" r:id="rId1"/></sheets></workbook>'
+            "<sheets>"
+            + "".join(
+                f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
+                for i, name in enumerate(sheets, start=1)
+            )
+            + "</sheets></workbook>"
         ),
         "xl/_rels/workbook.xml.rels": (
             f'<Relationships xmlns="{ns}/package/2006/relationships">'
-            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/>'
+            + "".join(
+                f'<Relationship Id="rId{i}" Type="{rel}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                for i in range(1, len(sheets) + 1)
+            )
+            + f'<Relationship Id="rIdStyles" Type="{rel}/styles" Target="styles.xml"/>'
             "</Relationships>"
         ),
         "xl/styles.xml": (
@@ -73,11 +95,10 @@ def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
             '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
             "</styleSheet>"
         ),
-        "xl/worksheets/sheet1.xml": (
-            f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>'
-            + "".join(lines)
-            + "</sheetData></worksheet>"
-        ),
+        **{
+            f"xl/worksheets/sheet{i}.xml": sheet_xml(sheet_rows)
+            for i, sheet_rows in enumerate(sheets.values(), start=1)
+        },
     }
     with zipfile.ZipFile(path, "w") as archive:
         for name, text in files.items():

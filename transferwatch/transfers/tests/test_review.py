@@ -244,7 +244,9 @@ def test_classify_pending_handles_an_import_in_batches(phi_agency: Any) -> None:
     old = new_request(phi_agency, [], request_date=date(2009, 5, 1))
     counts = review.classify_pending(TransferRequest.objects.all(), chunk=3)
     # 7 consistent detainers closed, 1 non-priority queued, 1 dated before any policy in force
-    assert counts == {"classified": 8, "queued": 1, "no_policy": 1}
+    assert counts == {
+        "requests": 9, "classified": 8, "queued": 1, "no_policy": 1, "no_facts": 0
+    }  # fmt: skip
     old.refresh_from_db()
     assert old.review_status == "received" and not old.classifications.exists()
     assert events("transfers.review.classified_batch") == 3

@@ -10,8 +10,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from transferwatch.imports.layouts import FORMAT_CHOICES
 from transferwatch.imports.models import Import
-from transferwatch.imports.services import ImportInputError, classify_imported
+from transferwatch.imports.services import (
+    ImportInputError,
+    classification_message,
+    classify_imported,
+)
 
 SHOW_ERRORS = 20
 
@@ -33,7 +38,12 @@ class Command(BaseCommand):
                 help="import the valid rows; the invalid ones go to the rejects file",
             )
             if kind == "detainers":
-                p.add_argument("--format", choices=["ice-foia", "pa-2016"], default="ice-foia")
+                p.add_argument(
+                    "--format",
+                    choices=FORMAT_CHOICES,
+                    default=None,
+                    help="the release's layout; recognised from the header when left out",
+                )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -59,11 +69,7 @@ class Command(BaseCommand):
             counts = classify_imported(imp, progress)
         self.report(imp)
         if counts:
-            self.stdout.write(
-                f"classified {counts['classified']:,} requests under the policy in force on their "
-                f"date: {counts['queued']:,} sent for review; "
-                f"{counts['no_policy']:,} dated before any policy in force"
-            )
+            self.stdout.write(classification_message(counts))
 
     def run(self, options: dict[str, Any], path: Path, progress: Any) -> Import:
         kind = options["kind"]
