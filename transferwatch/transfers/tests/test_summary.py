@@ -119,14 +119,39 @@ def test_it_prints_an_empty_table_when_there_are_no_requests(db: Any) -> None:
     assert re.search(r"^total +0$", printed, re.MULTILINE)
 
 
-@pytest.mark.parametrize(
-    "by", ["facility", "quarter,foo", "quarter,type,facility", "", "type,quarter"]
-)
+@pytest.mark.parametrize("by", ["foo", "quarter,foo", "quarter,type,facility", "", "type,quarter"])
 def test_it_refuses_an_unknown_grouping_with_exit_2(db: Any, by: str) -> None:
     with pytest.raises(CommandError) as raised:
         summary("--by", by)
     assert raised.value.returncode == 2
-    assert "use quarter, or quarter and one of facility, type, lift_reason" in str(raised.value)
+    assert (
+        "use quarter, one of facility, agency, type, criminality, lift_reason, layout, or "
+        "quarter and one of them"
+    ) in str(raised.value)
+
+
+def test_it_totals_over_the_whole_period_by_agency_criminality_and_layout(
+    requests: list[TransferRequest], phi_agency: Agency, tmp_path: Path
+) -> None:
+    TransferRequest.objects.filter(pk__in=[r.pk for r in requests[:3]]).update(
+        agency=phi_agency, criminality="1"
+    )
+    TransferRequest.objects.filter(pk=requests[3].pk).update(criminality="3")
+    target = tmp_path / "by.json"
+    summary("--by", "agency", "--json", str(target))
+    data = json.loads(target.read_text())
+    assert data["rows"] == [
+        {"agency": "", "name": "", "count": 3},
+        {"agency": phi_agency.ori, "name": phi_agency.name, "count": 3},
+    ]
+    assert data["total"] == 6
+    summary("--by", "criminality", "--json", str(target))
+    counts = {r["criminality"]: r["count"] for r in json.loads(target.read_text())["rows"]}
+    assert counts == {"": 2, "1": 3, "3": 1}
+    text = summary("--by", "layout")
+    assert re.search(r"\(none\)\s+6", text)  # entered, not imported from a release
+    lifts = summary("--by", "quarter,lift_reason")
+    assert "2015Q3" in lifts and "Lifted" in lifts
 
 
 def test_it_keeps_the_old_json_when_writing_fails(

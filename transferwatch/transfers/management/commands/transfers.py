@@ -1,9 +1,12 @@
-"""`transferwatch transfers summary --by quarter[,facility|,type|,lift_reason] [--json OUT]`.
+"""`transferwatch transfers summary --by [quarter][,KEY] [--json OUT]`.
 
 Counts of transfer requests (imported or not) per calendar quarter (2015Q3: July to September, not
-ICE's fiscal year) and optionally one more key, as an aligned table and, with --json, a file
-{"by": [...], "rows": [{"quarter": "2015Q3", "<key>": ..., "count": n}, ...], "total": n}.
-Facility rows also carry the facility's "state": a facility's name is unique only within a state.
+ICE's fiscal year), per quarter and one more key, or per key over the whole period, as an aligned
+table and, with --json, a file {"by": [...], "rows": [{"quarter": "2015Q3", "<key>": ...,
+"count": n}, ...], "total": n}. Keys: facility, agency, type, criminality, lift_reason, layout
+(the release layout the request came in; empty for requests entered or sent through the API).
+Facility rows also carry the facility's "state": a facility's name is unique only within a state;
+agency rows carry the ORI (empty: a facility not matched to an agency).
 """
 
 from __future__ import annotations
@@ -21,19 +24,29 @@ from django.db.models.functions import ExtractQuarter, ExtractYear
 from transferwatch.transfers.models import TransferRequest
 
 # --by key -> the field it groups on
-SECOND_KEYS = {"facility": "facility__name", "type": "request_type", "lift_reason": "lift_reason"}
+SECOND_KEYS = {
+    "facility": "facility__name",
+    "agency": "agency__ori",
+    "type": "request_type",
+    "criminality": "criminality",
+    "lift_reason": "lift_reason",
+    "layout": "imported_by__file_format",
+}
 
 
 class Command(BaseCommand):
-    help = "Summaries of transfer requests: `transfers summary --by quarter[,facility|,type|,lift_reason]`."
+    help = "Summaries of transfer requests: `transfers summary --by [quarter][,KEY]`."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        summary = sub.add_parser("summary", help="counts per quarter, optionally by a second key")
+        summary = sub.add_parser(
+            "summary", help="counts per quarter, per key over the whole period, or both"
+        )
         summary.add_argument(
             "--by",
             default="quarter",
-            help="quarter, or quarter and one of facility, type, lift_reason (e.g. quarter,type)",
+            help=f"quarter, one of {', '.join(SECOND_KEYS)}, or quarter and one of them "
+            "(e.g. quarter,criminality)",
         )
         summary.add_argument(
             "--json", type=Path, dest="json_out", help="also write the counts here"
@@ -50,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write(f"written: {options['json_out']}")
 
     def print_table(self, by: list[str], rows: list[dict[str, Any]], total: int) -> None:
-        keys = [*by, "state"] if "facility" in by else by
+        keys = [*by, "state"] if "facility" in by else [*by, "name"] if "agency" in by else by
         header = [*keys, "count"]
         lines = [[_cell(row[k]) for k in keys] + [f"{row['count']:,}"] for row in rows]
         lines.append(["total", *[""] * (len(keys) - 1), f"{total:,}"])
@@ -70,43 +83,50 @@ class Command(BaseCommand):
 
 def parse_by(value: str) -> list[str]:
     keys = [k.strip() for k in value.split(",") if k.strip()]
-    if (
-        not keys
-        or keys[0] != "quarter"
-        or len(keys) > 2
-        or any(k not in SECOND_KEYS for k in keys[1:])
-    ):
+    alone = len(keys) == 1 and (keys[0] == "quarter" or keys[0] in SECOND_KEYS)
+    paired = len(keys) == 2 and keys[0] == "quarter" and keys[1] in SECOND_KEYS
+    if not (alone or paired):
         raise CommandError(
-            f"--by {value!r}: use quarter, or quarter and one of {', '.join(SECOND_KEYS)} "
-            "(e.g. --by quarter,lift_reason)",
+            f"--by {value!r}: use quarter, one of {', '.join(SECOND_KEYS)}, or quarter and one "
+            "of them (e.g. --by quarter,lift_reason or --by criminality)",
             returncode=2,
         )
     return keys
 
 
 def summary_rows(by: list[str]) -> list[dict[str, Any]]:
-    """One dict per group: quarter ("2015Q3"), the second key's value ("" when empty), count."""
-    second = by[1] if len(by) > 1 else None
-    fields: dict[str, Any] = {
-        "year": ExtractYear("request_date"),
-        "q": ExtractQuarter("request_date"),
-    }
+    """One dict per group: quarter ("2015Q3") if asked, the key's value ("" when empty), count."""
+    quarterly = by[0] == "quarter"
+    second = by[-1] if by[-1] != "quarter" else None
+    fields: dict[str, Any] = {}
+    if quarterly:
+        fields = {"year": ExtractYear("request_date"), "q": ExtractQuarter("request_date")}
     if second:
         fields["key"] = F(SECOND_KEYS[second])
     if second == "facility":  # names are unique only within a state
         fields["state"] = F("facility__state")
+    if second == "agency":
+        fields["state"] = F("agency__name")
     counted = TransferRequest.objects.order_by().values(**fields).annotate(count=Count("pk"))
     # Sorted here, not in SQL: NULL and text order differ between SQLite and PostgreSQL.
     groups = sorted(
-        counted, key=lambda g: (g["year"], g["q"], g.get("key") or "", g.get("state") or "")
+        counted,
+        key=lambda g: (
+            g.get("year", 0),
+            g.get("q", 0),
+            g.get("key") or "",
+            g.get("state") or "",
+        ),
     )
     rows = []
     for group in groups:
-        row: dict[str, Any] = {"quarter": f"{group['year']}Q{group['q']}"}
+        row: dict[str, Any] = {"quarter": f"{group['year']}Q{group['q']}"} if quarterly else {}
         if second:
             row[second] = group["key"] or ""
         if second == "facility":
             row["state"] = group["state"] or ""
+        if second == "agency":
+            row["name"] = group["state"] or ""
         row["count"] = group["count"]
         rows.append(row)
     return rows
