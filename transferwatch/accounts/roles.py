@@ -19,6 +19,8 @@ class Role:
 
 VIEW_AGENCIES = ("agencies.view_agency",)
 EDIT_AGENCIES = ("agencies.add_agency", "agencies.change_agency")
+# The crosswalk of facilities to agencies (the Facilities page and its CSV upload).
+EDIT_FACILITIES = ("agencies.view_facility", "agencies.change_facility")
 VIEW_TRANSFERS = ("transfers.view_transferrequest",)
 VIEW_PEOPLE = ("transfers.view_person", "transfers.reveal_person")
 IMPORT_DATA = ("imports.view_import", "imports.add_import")
@@ -76,6 +78,7 @@ ROLES: dict[str, Role] = {
             "monitoring runs, agency profiles, flags, quarterly packet, data imports",
             VIEW_AGENCIES
             + EDIT_AGENCIES
+            + EDIT_FACILITIES
             + VIEW_TRANSFERS
             + IMPORT_DATA
             + RUN_MONITORING
@@ -100,6 +103,7 @@ ROLES: dict[str, Role] = {
             "approvals, notifications to leadership, DOJ and state AG referrals",
             VIEW_AGENCIES
             + EDIT_AGENCIES
+            + EDIT_FACILITIES
             + VIEW_TRANSFERS
             + VIEW_PEOPLE
             + IMPORT_DATA
