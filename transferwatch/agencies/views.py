@@ -1,18 +1,31 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 
 from transferwatch.accounts.access import permission_or_404
-from transferwatch.agencies.forms import AgencyFilter, AgencyForm
-from transferwatch.agencies.models import POPULATION_GROUPS, Agency
+from transferwatch.agencies.crosswalk import CrosswalkRefused, coverage, set_facility_agency
+from transferwatch.agencies.forms import (
+    AgencyFilter,
+    AgencyForm,
+    CrosswalkUploadForm,
+    FacilityAgencyForm,
+    FacilityFilter,
+)
+from transferwatch.agencies.models import POPULATION_GROUPS, Agency, Facility
 from transferwatch.analytics.warehouse import bookings_by_quarter
 from transferwatch.audit.services import diff, record
 from transferwatch.escalations.services import agency_timeline
+from transferwatch.imports.facilities import import_upload
 from transferwatch.imports.warehouse import store
 from transferwatch.monitoring.services import agency_section
 from transferwatch.transfers.models import TransferRequest
@@ -43,7 +56,7 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
     by_type = transfers.values("request_type").annotate(n=Count("pk")).order_by("request_type")
     context = {
         "agency": agency,
-        "facilities": agency.facilities.all(),
+        "facilities": agency.facilities.annotate(n_requests=Count("transfer_requests")),
         "populations": [
             (capfirst(Agency._meta.get_field(name).verbose_name), getattr(agency, name))
             for name in [*POPULATION_GROUPS, "pop_lep"]
@@ -88,3 +101,161 @@ def agency_edit(request: HttpRequest, ori: str) -> HttpResponse:
                 record("agencies.agency.updated", agency, actor=request.user, changes=changes)
         return redirect("agency_detail", ori=agency.ori)
     return render(request, "agencies/form.html", {"form": form, "agency": agency})
+
+
+# ---------------------------------------------------------------- facilities and their agencies
+
+# sort key -> order_by fields; the table's columns in order, with their labels.
+FACILITY_SORTS = {
+    "name": ("name", "state"),
+    "code": ("code", "name"),
+    "state": ("state", "name"),
+    "kind": ("kind", "name"),
+    "agency": ("agency__name", "name"),
+    "link": ("agency_source", "name"),
+    "requests": ("n_requests", "name"),
+    "without": ("n_without", "name"),
+}
+FACILITY_COLUMNS = [
+    ("name", "Facility", False),
+    ("code", "Code", False),
+    ("state", "State", False),
+    ("kind", "Kind", False),
+    ("agency", "Agency", False),
+    ("link", "Linked by", False),
+    ("requests", "Transfer requests", True),
+    ("without", "Without an agency", True),
+]
+DEFAULT_FACILITY_SORT = "-requests"
+
+
+def _facility_order(sort: str) -> tuple[str, list[str]]:
+    field = sort.removeprefix("-")
+    if field not in FACILITY_SORTS:
+        sort, field = DEFAULT_FACILITY_SORT, DEFAULT_FACILITY_SORT.removeprefix("-")
+    first, *rest = FACILITY_SORTS[field]
+    return sort, [f"-{first}" if sort.startswith("-") else first, *rest, "pk"]
+
+
+def _sort_headers(request: HttpRequest, sort: str) -> list[dict[str, Any]]:
+    """Each column's label, its sort link (the other direction when it is the current sort)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    headers = []
+    for key, label, numeric in FACILITY_COLUMNS:
+        current = sort.removeprefix("-") == key
+        descending = sort.startswith("-")
+        # A click on the current column reverses it; numbers start largest first.
+        flip = descending if current else not numeric
+        target = key if flip else f"-{key}"
+        query["sort"] = target
+        headers.append(
+            {
+                "label": label,
+                "url": "?" + query.urlencode(),
+                "numeric": numeric,
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+                "next": "descending" if target.startswith("-") else "ascending",
+            }
+        )
+    return headers
+
+
+@permission_or_404("agencies.change_facility")
+def facility_list(request: HttpRequest) -> HttpResponse:
+    upload = CrosswalkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.user.has_perm("imports.add_import"):
+            raise Http404
+        if upload.is_valid():
+            imp = import_upload(upload.cleaned_data["file"], request.user)
+            return redirect("import_detail", pk=imp.pk)
+    form = FacilityFilter(request.GET or None)
+    facilities = Facility.objects.select_related("agency").annotate(
+        n_requests=Count("transfer_requests"),
+        n_without=Count("transfer_requests", filter=Q(transfer_requests__agency__isnull=True)),
+    )
+    if form.is_valid():
+        facilities = form.apply(facilities)
+    elif form.is_bound:
+        facilities = facilities.none()
+    sort, order = _facility_order(request.GET.get("sort", DEFAULT_FACILITY_SORT))
+    page = Paginator(facilities.order_by(*order), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "upload": upload,
+        "can_upload": request.user.has_perm("imports.add_import"),
+        "page": page,
+        "query": query.urlencode(),
+        "headers": _sort_headers(request, sort),
+        "coverage": coverage(TransferRequest.objects.visible_to(request.user)),
+    }
+    return render(request, "agencies/facility_list.html", context)
+
+
+def _back(request: HttpRequest, facility: Facility) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(facility)
+
+
+@permission_or_404("agencies.change_facility")
+def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    facility = get_object_or_404(
+        Facility.objects.select_related("agency", "agency_confirmed_by"), pk=pk
+    )
+    form = FacilityAgencyForm(initial={"agency": str(facility.agency or "")})
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        agency: Agency | None = None
+        if action == "set":
+            form = FacilityAgencyForm(request.POST)
+            if not form.is_valid():
+                return _facility_page(request, facility, form)
+            agency = form.cleaned_data["agency"]
+        elif action == "confirm":
+            agency = facility.agency
+        elif action != "clear":
+            raise Http404
+        before = facility.agency
+        try:
+            moved = set_facility_agency(facility, agency, actor=request.user)
+        except CrosswalkRefused as exc:
+            form = FacilityAgencyForm(request.POST if action == "set" else None)
+            form.is_valid()
+            form.add_error("agency", str(exc))
+            return _facility_page(request, facility, form)
+        messages.success(request, _outcome(facility, before, agency, moved))
+        return _back(request, facility)
+    return _facility_page(request, facility, form)
+
+
+def _outcome(facility: Facility, before: Agency | None, agency: Agency | None, moved: int) -> str:
+    requests = f"{moved:,} transfer request{pluralize(moved)} moved"
+    if agency is None:
+        return f"{facility.name}: no agency recorded; {requests} out of monitoring."
+    if before is not None and before.pk == agency.pk:
+        return f"{facility.name}: {agency} confirmed; {requests} to it."
+    return f"{facility.name}: now linked to {agency}; {requests} to it."
+
+
+def _facility_page(request: HttpRequest, facility: Facility, form: FacilityAgencyForm) -> Any:
+    requests = facility.transfer_requests.all()
+    by_agency = (
+        requests.values("agency__ori", "agency__name").annotate(n=Count("pk")).order_by("-n")
+    )
+    context = {
+        "facility": facility,
+        "form": form,
+        "request_count": requests.count(),
+        "by_agency": by_agency,
+        "choices": Agency.objects.filter(state=facility.state).only("ori", "name")[:2000]
+        if facility.state
+        else [],
+    }
+    return render(request, "agencies/facility_detail.html", context)

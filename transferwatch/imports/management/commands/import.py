@@ -44,6 +44,9 @@ class Command(BaseCommand):
                     default=None,
                     help="the release's layout; recognised from the header when left out",
                 )
+        # A crosswalk is small and all or nothing: no --skip-invalid.
+        p = sub.add_parser("facilities", help="import a crosswalk of facilities to agencies (CSV)")
+        p.add_argument("file", type=Path)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -73,6 +76,10 @@ class Command(BaseCommand):
 
     def run(self, options: dict[str, Any], path: Path, progress: Any) -> Import:
         kind = options["kind"]
+        if kind == "facilities":
+            from transferwatch.imports.facilities import import_facilities
+
+            return import_facilities(path, progress=progress)
         if kind == "detainers":
             from transferwatch.imports.detainers import import_detainers
 
