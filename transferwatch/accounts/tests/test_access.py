@@ -33,6 +33,7 @@ PAGES = {
     "agency_detail": AGENCY_READERS,
     "agency_edit": AGENCY_EDITORS,
     "agency_create": AGENCY_EDITORS,
+    "facility_list": AGENCY_EDITORS,
     "transfer_list": TRANSFER_READERS,
     "transfer_detail": TRANSFER_READERS,
     "person_detail": PEOPLE_READERS,
