@@ -6,6 +6,7 @@ Tests run inside a transaction that is rolled back (pytest-django's `db`). Do no
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -134,6 +135,51 @@ def nyc_request(nyc_agency: Agency) -> TransferRequest:
         aor=nyc_agency.aor,
         agency=nyc_agency,
     )
+
+
+# --- E-mail ------------------------------------------------------------------------------
+# Most tests use Django's locmem backend (pytest-django's `mailoutbox`); `smtp_server` is a real
+# SMTP server (aiosmtpd) on a free port of 127.0.0.1, with Django's SMTP backend pointed at it.
+
+
+class LocalSMTP:
+    """aiosmtpd on 127.0.0.1. `messages` holds (envelope recipients, parsed message) pairs."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[tuple[list[str], Any]] = []
+        self._controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes, policy
+
+        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp_server(settings: Any, caplog: pytest.LogCaptureFixture) -> Iterator[LocalSMTP]:
+    caplog.set_level(logging.WARNING, logger="mail.log")  # aiosmtpd logs every command
+    server = LocalSMTP(_free_port())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    server.start()
+    yield server
+    server.stop()
 
 
 # --- Browser tests -------------------------------------------------------------------------

@@ -8,6 +8,11 @@ TRANSFERWATCH_AUDIT_KEY or TRANSFERWATCH_AUDIT_KEY_FILE   HMAC key of the audit 
 DEBUG                  defaults to on in development, off in production
 TRANSFERWATCH_REQUIRE_2FA  second factor for staff; defaults to on in production, off in development
 ALLOWED_HOSTS          comma-separated, production only (default: none)
+EMAIL_HOST, EMAIL_PORT SMTP server for notifications (default 127.0.0.1:8025, a local server)
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS   SMTP sign-in and STARTTLS (default: none)
+DEFAULT_FROM_EMAIL     sender of notifications
+TRANSFERWATCH_MAIL_TO  where letters and recommendations go, `kind=address,...` (README)
+TRANSFERWATCH_BASE_URL the address of the site, for links in e-mail
 """
 
 import os
@@ -57,6 +62,7 @@ INSTALLED_APPS = [
     "transferwatch.monitoring",
     "transferwatch.reports",
     "transferwatch.api",
+    "transferwatch.notifications",
     "transferwatch.demo",
 ]
 
@@ -168,6 +174,20 @@ ATTACHMENTS_DIR = DATA_DIR / "attachments"
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5
 REPORT_MAX_REQUEST_BYTES = ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+# E-mail goes to an SMTP server (by default a local one on 127.0.0.1, as `make demo` starts);
+# every message is kept in the outbox (transferwatch/notifications), delivered or failed.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = ENV.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = config.env_int(ENV, "EMAIL_PORT", 8025)
+EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = ENV.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = config.env_flag(ENV, "EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "TransferWatch <transferwatch@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAIL_TO = config.mail_to(ENV, MODE)
+BASE_URL = ENV.get("TRANSFERWATCH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # No personal data in logs: messages name records by id only, and request bodies are never logged.
 LOGGING = {

@@ -13,6 +13,7 @@ urlpatterns = [
     path("discretion/", include("transferwatch.discretion.urls")),
     path("escalations/", include("transferwatch.escalations.urls")),
     path("meetings/", include("transferwatch.meetings.urls")),
+    path("outbox/", include("transferwatch.notifications.urls")),
     path("report/", include("transferwatch.cases.public_urls")),
     path("public/", include("transferwatch.reports.public_urls")),
     path("reports/", include("transferwatch.reports.urls")),

@@ -110,7 +110,8 @@ ROLES: dict[str, Role] = {
             + RUN_MONITORING
             + SUPERVISE_CASES
             + WORK_MEETINGS
-            + ("meetings.approve_minutes", "reports.add_packet"),
+            + ("meetings.approve_minutes", "reports.add_packet")
+            + ("notifications.view_message", "notifications.retry_message"),
         ),
         Role(
             "ice_field_reviewer",

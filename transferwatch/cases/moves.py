@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from transferwatch.agencies.models import Agency
@@ -198,7 +200,50 @@ def _apply_findings(i: Inquiry, user: Any, text: str, data: dict[str, Any]) -> N
 def _check_recommendations(i: Inquiry, user: Any, data: dict[str, Any]) -> str | None:
     if not i.recommendations.exists():
         return "add at least one recommendation first"
+    if not settings.MAIL_TO.get("component"):
+        return (
+            "no e-mail address is set for the component: add component=ADDRESS to "
+            "TRANSFERWATCH_MAIL_TO"
+        )
     return None
+
+
+def recommendations_text(i: Inquiry) -> str:
+    """The recommendations as the plain-text document e-mailed to the component."""
+    agency = f"{i.agency.name} ({i.agency.ori})" if i.agency else "not named"
+    lines = [
+        f"CRCL inquiry {i.number}: recommendations",
+        f"Agency: {agency}",
+        f"Sent: {timezone.localdate():%Y-%m-%d}",
+        "",
+    ]
+    for r in i.recommendations.order_by("number"):
+        lines += [f"Recommendation {r.number}", r.text.strip(), ""]
+    lines.append(
+        "Please answer each recommendation (concur, partially concur or non-concur, with your "
+        f"reasons), citing inquiry {i.number} and the recommendation's number."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _apply_send_recommendations(i: Inquiry, user: Any, text: str, data: dict[str, Any]) -> None:
+    """E-mail the recommendations to the component once the move commits (outbox keeps it)."""
+    from transferwatch.notifications.services import queue
+
+    queue(
+        "recommendations",
+        i,
+        to=[settings.MAIL_TO["component"]],
+        subject=f"CRCL recommendations, inquiry {i.number}",
+        body=(
+            f"CRCL sends the recommendations of inquiry {i.number} in the attached file. "
+            "Please record your response to each, citing the inquiry number.\n"
+        ),
+        attachments=[
+            (f"{i.number}-recommendations.txt", recommendations_text(i).encode(), "text/plain")
+        ],
+        url=reverse("inquiry_detail", args=[i.number]),
+    )
 
 
 def _check_respond(i: Inquiry, user: Any, data: dict[str, Any]) -> str | None:
@@ -247,7 +292,7 @@ INQUIRY_MOVES: dict[str, Move] = {
     ),
     "send_recommendations": Move(
         ("findings",), "recommendations_sent", WORK, "Send the recommendations to the component",
-        check=_check_recommendations,
+        check=_check_recommendations, apply=_apply_send_recommendations,
     ),
     "respond": Move(
         ("recommendations_sent",), "recommendations_sent", WORK,

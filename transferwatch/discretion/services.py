@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from transferwatch.audit.services import record
@@ -122,6 +124,29 @@ def _apply_decide_hq(pd: PDRequest, user: Any, text: str, data: dict[str, Any]) 
 def _apply_finalize(pd: PDRequest, user: Any, text: str, data: dict[str, Any]) -> None:
     pd.final_decision = pd.hq_decision or pd.field_decision
     pd.final_at = timezone.now()
+    _tell_crcl(pd)
+
+
+def _tell_crcl(pd: PDRequest) -> None:
+    """E-mail the final determination to CRCL: the inquiry's investigator and the request's
+    drafter, once the move commits. The mail names the records and links to them, no person."""
+    from transferwatch.notifications.services import queue
+
+    url = reverse("pd_detail", args=[pd.pk])
+    owners = {u.pk: u for u in (pd.inquiry.investigator, pd.created_by) if u is not None}
+    for owner in owners.values():
+        queue(
+            "pd_final",
+            pd,
+            user=owner,
+            subject=f"PD request {pd.number}: ICE's determination is final",
+            body=(
+                f"ICE made its determination on PD request {pd.number} (inquiry "
+                f"{pd.inquiry.number}) final: {pd.get_final_decision_display()}.\n\n"
+                f"{settings.BASE_URL}{url}\n"
+            ),
+            url=url,
+        )
 
 
 MOVES: dict[str, Move] = {

@@ -7,6 +7,10 @@ renderings (the page and the PDF) use the frozen copy.
 
 A letter describes patterns of an agency, never individuals: `a_number_found` is the check that
 refuses a letter carrying something shaped like an A-number.
+
+When sent, the letter is e-mailed as its PDF to the address configured for its kind
+(`settings.MAIL_TO`, from TRANSFERWATCH_MAIL_TO); the e-mail's own text names only the letter,
+its record number and the agency, all of which the letter holds.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
@@ -61,3 +67,41 @@ def letter_html(escalation: Escalation) -> str:
 def to_pdf(html: str) -> bytes:
     """The letter as a tagged PDF (PDF/UA-1), titled from its <title>; nothing is fetched."""
     return html_to_pdf(html)[0]
+
+
+def mail_key(escalation: Escalation) -> str:
+    """The TRANSFERWATCH_MAIL_TO entry of the letter: its kind, a state AG by the agency's state."""
+    if escalation.kind == "state_ag" and f"state_ag:{escalation.agency.state}" in settings.MAIL_TO:
+        return f"state_ag:{escalation.agency.state}"
+    return escalation.kind
+
+
+def no_address(escalation: Escalation) -> str | None:
+    """Why the letter cannot be e-mailed (no address configured for its kind), or None."""
+    if settings.MAIL_TO.get(mail_key(escalation)):
+        return None
+    key = "state_ag:XX or state_ag" if escalation.kind == "state_ag" else escalation.kind
+    return (
+        f"no e-mail address is set for this kind of letter: add {key}=ADDRESS to "
+        "TRANSFERWATCH_MAIL_TO"
+    )
+
+
+def mail(escalation: Escalation) -> None:
+    """Queue the frozen letter as a PDF for its recipient (inside the send move's transaction)."""
+    from transferwatch.notifications.services import queue
+
+    e, agency = escalation, escalation.agency
+    queue(
+        "letter",
+        e,
+        to=[settings.MAIL_TO[mail_key(e)]],
+        subject=f"{e.get_kind_display()} {e.number}: {e.subject}",
+        body=(
+            f"{SENDER} sends the attached letter ({e.get_kind_display()}, {e.number}) "
+            f"concerning {agency.name} ({agency.ori}).\n\n"
+            f"Please cite {e.number} in any answer.\n"
+        ),
+        attachments=[(f"{e.number}.pdf", to_pdf(e.letter_html), "application/pdf")],
+        url=reverse("escalation_detail", args=[e.pk]),
+    )

@@ -55,6 +55,11 @@ def _fit_to_go_out(e: Escalation, user: Any, data: dict[str, Any]) -> str | None
     return e.kind_mismatch()
 
 
+def _sendable(e: Escalation, user: Any, data: dict[str, Any]) -> str | None:
+    """Fit to go out, and an e-mail address configured for the letter's kind."""
+    return _fit_to_go_out(e, user, data) or letters.no_address(e)
+
+
 def _approve(e: Escalation, user: Any, text: str, data: dict[str, Any]) -> None:
     e.approved_by = user
     e.approved_at = timezone.now()
@@ -68,6 +73,7 @@ def _unapprove(e: Escalation, user: Any, text: str, data: dict[str, Any]) -> Non
 def _send(e: Escalation, user: Any, text: str, data: dict[str, Any]) -> None:
     e.sent_at = timezone.now()
     e.letter_html = letters.render_letter(e, at=e.sent_at)
+    letters.mail(e)  # e-mailed with its PDF once the move commits; the outbox keeps the trace
 
 
 def _answer(e: Escalation, user: Any, text: str, data: dict[str, Any]) -> None:
@@ -89,7 +95,7 @@ MOVES: dict[str, workflow.Move] = {
         button="secondary",
     ),
     "send": workflow.Move(
-        ("approved",), "sent", CHANGE, "Send the letter", check=_fit_to_go_out, apply=_send
+        ("approved",), "sent", CHANGE, "Send the letter", check=_sendable, apply=_send
     ),
     "acknowledge": workflow.Move(("sent",), "acknowledged", CHANGE, "Record acknowledgement"),
     "answer": workflow.Move(

@@ -34,6 +34,15 @@ def env_flag(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a yes/no value: use 1 or 0")
 
 
+def env_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise ConfigError(f"{name}={raw!r} is not a whole number")
+    return int(raw)
+
+
 def mode(env: dict[str, str]) -> str:
     value = env.get("TRANSFERWATCH_MODE", "development").strip().lower()
     if value not in MODES:
@@ -170,3 +179,35 @@ def sqlite(path: Path) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
         },
     }
+
+
+# Where letters and recommendations go, by kind. `state_ag:PA` is the attorney general of one
+# state and wins over `state_ag`. Development sends to invented addresses (the reserved .example
+# domain) so that a fresh clone works; production has no defaults: a kind without an address
+# cannot be sent, and the refusal names the entry to set.
+MAIL_TO_KINDS = ("leadership", "doj", "state_ag", "other", "component")
+DEVELOPMENT_MAIL_TO = {
+    "leadership": "dhs-leadership@dhs.example",
+    "doj": "crt-referrals@doj.example",
+    "state_ag": "attorney-general@state.example",
+    "other": "civil-rights@authority.example",
+    "component": "crcl-recommendations@ice.example",
+}
+
+
+def mail_to(env: dict[str, str], run_mode: str) -> dict[str, str]:
+    """TRANSFERWATCH_MAIL_TO (`kind=address,...`) over the development defaults."""
+    out = dict(DEVELOPMENT_MAIL_TO) if run_mode == "development" else {}
+    raw = env.get("TRANSFERWATCH_MAIL_TO", "").strip()
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        key, _, address = (s.strip() for s in entry.partition("="))
+        kind, _, state = key.partition(":")
+        if kind not in MAIL_TO_KINDS or (state and (kind != "state_ag" or len(state) != 2)):
+            raise ConfigError(
+                f"TRANSFERWATCH_MAIL_TO entry {key!r} is not known: use one of "
+                f"{', '.join(MAIL_TO_KINDS)}, or state_ag:XX for one state"
+            )
+        if address.count("@") != 1 or " " in address or address.startswith("@"):
+            raise ConfigError(f"TRANSFERWATCH_MAIL_TO {key}= needs an e-mail address")
+        out[key if not state else f"state_ag:{state.upper()}"] = address
+    return out

@@ -49,6 +49,7 @@ PAGES = {
     "measure_list": {"analyst", "investigator", "supervisor"},
     "meeting_list": {"analyst", "investigator", "supervisor", "hq", "leadership"},
     "meeting_new": {"analyst", "investigator", "supervisor"},
+    "outbox": {"supervisor"},
 }
 
 
