@@ -73,6 +73,10 @@ class MonitorInputError(ValueError):
     """The input cannot be monitored as given (missing column, unknown agency, no data...)."""
 
 
+class NoBookings(MonitorInputError):
+    """No bookings in the period (a run on ICE's records alone can go on without them)."""
+
+
 @dataclass(frozen=True)
 class AgencyInfo:
     """What the monitoring engine needs to know about one agency."""
@@ -99,6 +103,16 @@ class Counts:
     cell: npt.NDArray[np.int64]
     values: dict[str, npt.NDArray[np.int64]]
     present: frozenset[str]  # optional booking columns the data has
+
+
+def no_counts() -> Counts:
+    """The counts of a run without bookings."""
+    empty_int = np.zeros(0, dtype=np.int64)
+    return Counts(
+        ori=np.zeros(0, dtype=str), post=np.zeros(0, dtype=bool), quarter=empty_int,
+        eth=np.zeros(0, dtype=str), lep=np.zeros(0, dtype=str), cell=empty_int,
+        values={c: empty_int for c in COUNT_COLUMNS}, present=frozenset(),
+    )  # fmt: skip
 
 
 def source_sql(paths: Sequence[Path]) -> str:
@@ -468,8 +482,8 @@ def _aggregate(
     bookings = np.asarray(np.ma.getdata(result["bookings"]), dtype=np.int64)
     if len(bookings) == 0:
         if period_from is None and period_to is None:
-            raise MonitorInputError("bookings: no bookings with a valid booking_date")
-        raise MonitorInputError(
+            raise NoBookings("bookings: no bookings with a valid booking_date")
+        raise NoBookings(
             f"bookings: no bookings between {period_from or 'the start'} and "
             f"{period_to or 'the end'}"
         )

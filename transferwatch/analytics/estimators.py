@@ -114,3 +114,20 @@ def log_rate_ratio_change(x0: npt.ArrayLike, x1: npt.ArrayLike, w0: npt.ArrayLik
     a, b = np.asarray(x0, dtype=np.float64) + 0.5, np.asarray(x1, dtype=np.float64) + 0.5
     c, d = np.asarray(w0, dtype=np.float64) + 0.5, np.asarray(w1, dtype=np.float64) + 0.5
     return np.log(b / a) - np.log(d / c), np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+
+
+def empirical_logit(x: npt.ArrayLike, n: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Log odds of `x` events among `n`, with 0.5 added to both cells, and its standard error.
+
+    ``log((x + 0.5) / (n - x + 0.5))`` with standard error ``sqrt(1/(x + 0.5) + 1/(n - x + 0.5))``:
+    the intercept of a binomial logistic model on the corrected counts and its Wald standard error
+    (checked against statsmodels ``GLM`` in `tests/golden/make_ice_golden.py`).
+
+    References
+    ----------
+    Cox, D. R. and Snell, E. J. (1989). Analysis of Binary Data, 2nd ed., s. 2.1.6 (the empirical
+    logistic transform). Agresti, A. (2013). Categorical Data Analysis, 3rd ed., s. 3.1.
+    """
+    a = np.asarray(x, dtype=np.float64) + 0.5
+    b = np.asarray(n, dtype=np.float64) - np.asarray(x, dtype=np.float64) + 0.5
+    return np.log(a / b), np.sqrt(1 / a + 1 / b)

@@ -1,4 +1,6 @@
-"""The five monitoring indicators of CONTRACTS.md section 3, for every agency of a run.
+"""The bookings indicators of CONTRACTS.md section 3, for every agency of a run, and their test.
+
+The indicators from ICE's own records are in `ice` and tested here with the others.
 
 Each indicator gives one number per agency (`y`) with its sampling standard error (`se`). Real
 agencies differ for reasons that are not misuse, so an agency is not tested against the pooled
@@ -112,6 +114,8 @@ class _Raw:
     # stratum -> (y, se) of the agencies whose spread a stratum is judged against, where that is
     # not the stratum's own agencies
     fit_on: dict[int, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
+    group: str = "all"  # for an indicator not in `GROUPS`
+    label: str = ""  # the comparison, for an indicator not in `COMPARISONS`
 
 
 def _pct(x: float) -> str:
@@ -471,7 +475,10 @@ def _empty(k: int) -> _Raw:
 
 
 def compute(
-    counts: Counts, agencies: Sequence[AgencyInfo], period: tuple[date, date]
+    counts: Counts,
+    agencies: Sequence[AgencyInfo],
+    period: tuple[date, date],
+    extra: dict[str, _Raw] | None = None,
 ) -> tuple[dict[str, list[Indicator]], dict[str, int]]:
     """Every indicator for every agency, tested and adjusted for false discoveries.
 
@@ -480,6 +487,9 @@ def compute(
     counts : the aggregated table (`aggregate.aggregate`).
     agencies : every agency of the run (those without bookings get "cannot be assessed").
     period : first and last day of the run.
+    extra : further indicators across the same agencies, tested in the same false-discovery
+        family (the indicators from ICE's records, `ice.ice_raws`); one of the same name as a
+        bookings indicator replaces it.
 
     Returns
     -------
@@ -497,12 +507,32 @@ def compute(
         "population_benchmark": population_benchmark(t, agencies),
         "lep_minor_offense": lep_minor_offense(t, agencies, period),
     }
+    raws.update(extra or {})
+    return assess(raws, oris), {o: int(bookings[i]) for i, o in enumerate(oris)}
+
+
+def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicator]]:
+    """Test every indicator of `raws` against the random-effects spread of the agencies
+    (`robust_random_effects`, one fit per stratum), with weighted Benjamini-Hochberg q-values
+    over all of them (`WEAK` indicators with `WEAK_WEIGHT`).
+
+    Parameters
+    ----------
+    raws : indicator name -> its estimates across the agencies `oris`.
+    oris : the agencies, in the order of every array of `raws`.
+
+    Returns
+    -------
+    dict
+        ORI -> one `Indicator` per entry of `raws`, in their order.
+    """
+    k = len(oris)
     tested: dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = {}
     for name, raw in raws.items():
-        p = np.full(t.k, np.nan)
-        shrunk = np.full(t.k, np.nan)
-        half = np.full(t.k, np.nan)
-        mu = np.zeros(t.k)
+        p = np.full(k, np.nan)
+        shrunk = np.full(k, np.nan)
+        half = np.full(k, np.nan)
+        mu = np.zeros(k)
         for stratum in np.unique(raw.stratum[raw.ok]).tolist():
             sel = raw.ok & (raw.stratum == stratum)
             fit_y, fit_se = raw.fit_on.get(stratum, (raw.y[sel], raw.se[sel]))
@@ -513,31 +543,24 @@ def compute(
                 half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
                 mu[sel] = fit.mu
             else:
-                for k in np.flatnonzero(sel).tolist():
-                    raw.why[k] = "too few agencies can be assessed to know the usual spread"
+                for j in np.flatnonzero(sel).tolist():
+                    raw.why[j] = "too few agencies can be assessed to know the usual spread"
                 raw.ok[sel] = False
         tested[name] = (p, shrunk, half, mu)
-    stacked = np.concatenate([tested[name][0] for name in NAMES])
-    weights = np.concatenate([np.full(t.k, WEAK_WEIGHT if n in WEAK else 1.0) for n in NAMES])
-    q_all = weighted_bh_qvalues(stacked, weights).reshape(len(NAMES), t.k)
+    names = list(raws)
+    stacked = np.concatenate([tested[name][0] for name in names])
+    weights = np.concatenate([np.full(k, WEAK_WEIGHT if n in WEAK else 1.0) for n in names])
+    q_all = weighted_bh_qvalues(stacked, weights).reshape(len(names), k)
     out: dict[str, list[Indicator]] = {o: [] for o in oris}
-    for j, name in enumerate(NAMES):
+    for j, name in enumerate(names):
         raw = raws[name]
         p, shrunk, half, mu = tested[name]
+        group = GROUPS.get(name.split(":")[0], raw.group)
         for i, ori in enumerate(oris):
             if not raw.ok[i]:
                 out[ori].append(
                     Indicator(
-                        name,
-                        GROUPS[name],
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        int(raw.n[i]),
-                        False,
-                        raw.why[i],
+                        name, group, None, None, None, None, None, int(raw.n[i]), False, raw.why[i]
                     )
                 )
                 continue
@@ -551,7 +574,7 @@ def compute(
             out[ori].append(
                 Indicator(
                     name=name,
-                    group=GROUPS[name],
+                    group=group,
                     estimate=round(float(raw.y[i]), 6),
                     ci_low=round(float(raw.y[i] - half[i]), 6),
                     ci_high=round(float(raw.y[i] + half[i]), 6),
@@ -563,10 +586,12 @@ def compute(
                         f"{raw.says[i]}; {verdict} (typical value {mu[i]:+.3f}; allowing for "
                         f"chance, this agency's own value is most likely {shrunk[i]:+.3f})"
                     ),
-                    comparison=COMPARISONS[name][raw.stratum[i]] if name in COMPARISONS else "",
+                    comparison=COMPARISONS[name][raw.stratum[i]]
+                    if name in COMPARISONS
+                    else raw.label,
                 )
             )
-    return out, {o: int(bookings[i]) for i, o in enumerate(oris)}
+    return out
 
 
 def concern(indicators: Sequence[Indicator]) -> str:

@@ -11,14 +11,19 @@ from typing import Any
 from transferwatch.analytics.aggregate import (
     AgencyInfo,
     MonitorInputError,
+    NoBookings,
     aggregate,
     connect,
     file_source,
+    no_counts,
     read_agencies,
 )
+from transferwatch.analytics.ice import IceSource, ice_raws, merge
 from transferwatch.analytics.indicators import compute, concern
 
-METHOD_VERSION = "2026.11-re-dl-wbh-mh-4"
+# 5: indicators from ICE's records (no_conviction_share, minor_charge_share, and
+# non_priority_transfers from the engine's classification), docs/methods.md section 2
+METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-5"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 
@@ -36,6 +41,7 @@ def run(
     period_to: date | None = None,
     progress: Callable[[int, int], None] | None = None,
     comparisons: dict[tuple[str, str], str] | None = None,
+    ice: IceSource | None = None,
 ) -> dict[str, Any]:
     """Compute every indicator for every agency over the period.
 
@@ -48,6 +54,9 @@ def run(
     comparisons : if given, filled with (ori, indicator name) -> the comparison behind the
         estimate, for the indicators that have more than one (`indicators.COMPARISONS`); kept
         out of the document, whose shape CONTRACTS.md section 3 fixes.
+    ice : ICE's transfer requests (`ice.IceSource`: called with the run's period, it returns
+        the counts); without it (a run on files) the ICE indicators say that no ICE records
+        were given. With it the run needs no bookings: the period is then the requests'.
 
     Returns
     -------
@@ -77,11 +86,25 @@ def run(
             source, described = file_source(
                 [bookings] if isinstance(bookings, Path) else list(bookings)
             )
-        counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
+        try:
+            counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
+            requests = ice(first, last) if ice is not None else None
+        except NoBookings:
+            if ice is None:
+                raise
+            requests = ice(period_from, period_to)
+            if requests.first is None or requests.last is None:
+                raise MonitorInputError(
+                    "no bookings and no ICE transfer requests at known agencies in the period"
+                ) from None
+            counts, first, last = no_counts(), requests.first, requests.last
     finally:
         con.close()
     step(1, 3)
-    by_ori, n_bookings = compute(counts, infos, (first, last))
+    review = {"transfer_request", "pep_eligible"} <= counts.present
+    extra = ice_raws(requests, infos, (first, last), review)
+    by_ori, n_bookings = compute(counts, infos, (first, last), extra)
+    by_ori = {o: merge(inds, requests is not None) for o, inds in by_ori.items()}
     step(2, 3)
     entries = []
     for ag in infos:

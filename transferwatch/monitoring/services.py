@@ -24,6 +24,7 @@ from transferwatch.audit.services import record
 from transferwatch.cases.services import monitoring_allegation
 from transferwatch.imports.warehouse import store
 from transferwatch.monitoring.figures import FUNNEL_FIELDS, funnel_key, funnel_plots, history_row
+from transferwatch.monitoring.ice import ice_counts, ice_fingerprint
 from transferwatch.monitoring.models import (
     AgencyResult,
     IndicatorResult,
@@ -54,7 +55,8 @@ def database_agencies() -> list[AgencyInfo]:
 
 
 def fingerprint(agencies: list[AgencyInfo]) -> tuple[str, dict[str, Any]]:
-    """A hash of the data a run sees: the warehouse's import hashes and the agency table."""
+    """A hash of the data a run sees: the warehouse's import hashes, the agency table and how
+    many transfer requests and classifications there are."""
     manifest = store().manifest()
     table = json.dumps([[getattr(a, f) for f in AGENCY_FIELDS] for a in agencies], default=str)
     details = {
@@ -62,6 +64,7 @@ def fingerprint(agencies: list[AgencyInfo]) -> tuple[str, dict[str, Any]]:
         "warehouse_version": manifest.get("version", 0),
         "warehouse_rows": manifest.get("rows", 0),
         "agencies_sha256": hashlib.sha256(table.encode()).hexdigest(),
+        **ice_fingerprint(),
     }
     digest = hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()
     return digest, details
@@ -210,7 +213,8 @@ def finish(
 
 
 def execute(run: MonitoringRun) -> MonitoringRun:
-    """Run the engine for a queued run over the imported warehouse and the agencies table."""
+    """Run the engine for a queued run over the imported warehouse, ICE's transfer requests
+    (`ice.ice_counts`) and the agencies table."""
     agencies = database_agencies()
     digest, details = fingerprint(agencies)
     run = mark_running(run, digest, details)
@@ -228,6 +232,7 @@ def execute(run: MonitoringRun) -> MonitoringRun:
             period_to,
             lambda done, total: report_progress(run, done, total),
             comparisons,
+            ice=ice_counts,
         )
     except MonitorInputError as exc:
         return fail(run, str(exc))

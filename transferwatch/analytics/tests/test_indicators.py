@@ -111,10 +111,13 @@ def test_too_few_records_gives_no_estimate_and_no_flag(tmp_path: Path) -> None:
     )
     (agency,) = doc["agencies"]
     assert agency["concern"] == "none" and not agency["flagged"]
-    assert len(agency["indicators"]) == 5
+    assert len(agency["indicators"]) == 7  # the five of the bookings and the two of ICE's records
     for ind in agency["indicators"]:
         assert ind["estimate"] is None and not ind["flagged"]
         assert ind["explanation"]
     by_name = {i["name"]: i["explanation"] for i in agency["indicators"]}
     assert "too few records" in by_name["minor_offense_shift"]
     assert "no transfer_request" in by_name["non_priority_transfers"]
+    assert "no ICE records were given" in by_name["non_priority_transfers"]
+    assert by_name["no_conviction_share"].startswith("no ICE records were given")
+    assert by_name["minor_charge_share"].startswith("no ICE records were given")

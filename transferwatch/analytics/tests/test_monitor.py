@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from transferwatch.analytics.aggregate import MonitorInputError
+from transferwatch.analytics.ice import ICE_NAMES
 from transferwatch.analytics.indicators import NAMES, WEAK, WEAK_WEIGHT
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.synth import generate
@@ -51,7 +52,7 @@ def test_it_writes_the_contract_shape(null_run: dict[str, Any]) -> None:
     for agency in null_run["agencies"]:
         assert set(agency) == {"ori", "n_bookings", "flagged", "concern", "indicators"}
         assert agency["flagged"] == (agency["concern"] == "significant")
-        assert [i["name"] for i in agency["indicators"]] == list(NAMES)
+        assert [i["name"] for i in agency["indicators"]] == [*NAMES, *ICE_NAMES]
         for ind in agency["indicators"]:
             assert set(ind) == keys
             if ind["estimate"] is None:

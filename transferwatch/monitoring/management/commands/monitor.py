@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from transferwatch.analytics.aggregate import MonitorInputError
 from transferwatch.analytics.monitor import run
 from transferwatch.monitoring import services
+from transferwatch.monitoring.ice import ice_counts
 
 
 def option_date(option: str, value: str | None) -> date | None:
@@ -48,7 +49,8 @@ def write_atomic(path: Path, document: dict[str, Any]) -> None:
 class Command(BaseCommand):
     help = (
         "Compute every monitoring indicator for every agency over a period and write the JSON "
-        "document of CONTRACTS.md section 3. Without --agencies/--bookings, use the imported data."
+        "document of CONTRACTS.md section 3. Without --agencies/--bookings, use the imported data "
+        "(bookings and ICE's transfer requests)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -90,7 +92,10 @@ class Command(BaseCommand):
                     agencies = services.database_agencies()
                     if not agencies:
                         raise MonitorInputError("no agencies imported: import agencies first")
-                    document = run(store().scan_sql(), agencies, period_from, period_to, progress)
+                    document = run(
+                        store().scan_sql(), agencies, period_from, period_to, progress,
+                        ice=ice_counts,
+                    )  # fmt: skip
             except MonitorInputError as exc:
                 raise CommandError(str(exc), returncode=2) from None
         write_atomic(options["json"], document)
