@@ -35,7 +35,7 @@ class Import(models.Model):
 
     kind = models.CharField(max_length=12, choices=KINDS)
     file_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=12, blank=True)
+    file_format = models.CharField(max_length=40, blank=True)
     file_hash = models.CharField("SHA-256 of the file", max_length=64, blank=True, db_index=True)
     file_size = models.PositiveBigIntegerField(default=0)
     skip_invalid = models.BooleanField(default=False)
