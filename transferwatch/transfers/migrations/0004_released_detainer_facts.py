@@ -43,43 +43,82 @@ def keys_for_earlier_imports(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_title'),
-        ('agencies', '0002_facility_agency_source'),
-        ('imports', '0002_import_kind_facilities'),
-        ('transfers', '0003_review'),
+        ("accounts", "0003_user_title"),
+        ("agencies", "0002_facility_agency_source"),
+        ("imports", "0002_import_kind_facilities"),
+        ("transfers", "0003_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='transferrequest',
-            name='criminality',
-            field=models.CharField(blank=True, choices=[('1', '1 Convicted Criminal'), ('2', '2 Pending Criminal Charges'), ('3', '3 Other Immigration Violator')], help_text="ICE's criminality as released.", max_length=1),
+            model_name="transferrequest",
+            name="criminality",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("1", "1 Convicted Criminal"),
+                    ("2", "2 Pending Criminal Charges"),
+                    ("3", "3 Other Immigration Violator"),
+                ],
+                help_text="ICE's criminality as released.",
+                max_length=1,
+            ),
         ),
         migrations.AddField(
-            model_name='transferrequest',
-            name='facts_missing',
-            field=models.CharField(blank=True, help_text='Why the request could not be classified: the facts the release lacks.', max_length=200),
+            model_name="transferrequest",
+            name="facts_missing",
+            field=models.CharField(
+                blank=True,
+                help_text="Why the request could not be classified: the facts the release lacks.",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='transferrequest',
-            name='minor_charge',
-            field=models.BooleanField(blank=True, help_text='The most serious conviction or charge is a minor offence (empty: none given).', null=True),
+            model_name="transferrequest",
+            name="minor_charge",
+            field=models.BooleanField(
+                blank=True,
+                help_text="The most serious conviction or charge is a minor offence (empty: none given).",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='transferrequest',
-            name='natural_key',
-            field=models.CharField(blank=True, editable=False, help_text='Digest of what identifies a released detainer (person key, prepare date, facility), so the same detainer from another file or layout is recognised.', max_length=32),
+            model_name="transferrequest",
+            name="natural_key",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="Digest of what identifies a released detainer (person key, prepare date, facility), so the same detainer from another file or layout is recognised.",
+                max_length=32,
+            ),
         ),
         migrations.AlterField(
-            model_name='transferrequest',
-            name='outcome',
-            field=models.CharField(choices=[('pending', 'Pending'), ('transferred', 'Transferred to ICE'), ('released', 'Released'), ('lifted', 'Lifted'), ('us_citizen', 'U.S. citizen interviewed'), ('declined_by_lea', 'Declined by the agency'), ('died', 'Died'), ('other', 'Other (see the lift reason)'), ('unrecorded', 'No lift reason recorded')], default='pending', max_length=16),
+            model_name="transferrequest",
+            name="outcome",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("transferred", "Transferred to ICE"),
+                    ("released", "Released"),
+                    ("lifted", "Lifted"),
+                    ("us_citizen", "U.S. citizen interviewed"),
+                    ("declined_by_lea", "Declined by the agency"),
+                    ("died", "Died"),
+                    ("other", "Other (see the lift reason)"),
+                    ("unrecorded", "No lift reason recorded"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transferrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('natural_key', ''), _negated=True), fields=('natural_key',), name='transfer_natural_key'),
+            model_name="transferrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("natural_key", ""), _negated=True),
+                fields=("natural_key",),
+                name="transfer_natural_key",
+            ),
         ),
         migrations.RunPython(keys_for_earlier_imports, migrations.RunPython.noop),
     ]
