@@ -53,14 +53,20 @@ values = {
     c["apprehension_method"]: "'CAP Local Incarceration'",
     c["msc_charge"]: "CASE WHEN (i // 3) % 3 = 2 THEN '' ELSE ['DRIVING UNDER INFLUENCE LIQUOR',"
     "'TRAFFIC OFFENSE','ASSAULT','BURGLARY','COCAINE-SELL'][1 + (i // 3) % 5] END",
-    c["msc_charge_code"]: "CASE WHEN (i // 3) % 3 = 2 THEN '' ELSE ['5404','5499','1399','2299','3530']"
+    c[
+        "msc_charge_code"
+    ]: "CASE WHEN (i // 3) % 3 = 2 THEN '' ELSE ['5404','5499','1399','2299','3530']"
     "[1 + (i // 3) % 5] END",
     c["msc_charge_date"]: "CASE WHEN (i // 3) % 3 = 1 THEN strftime(DATE '2014-12-01' + "
     "CAST(i % 720 AS INTEGER), '%Y-%m-%d') ELSE '' END",
-    c["msc_date"]: "CASE WHEN (i // 3) % 3 = 0 THEN strftime(DATE '2013-01-01' + CAST(i % 600 AS INTEGER),"
+    c[
+        "msc_date"
+    ]: "CASE WHEN (i // 3) % 3 = 0 THEN strftime(DATE '2013-01-01' + CAST(i % 600 AS INTEGER),"
     " '%Y-%m-%d') ELSE '' END",
     c["msc_sentence_days"]: "CASE WHEN (i // 3) % 3 = 0 THEN CAST(i % 400 AS VARCHAR) ELSE '' END",
-    c["aggravated_felon"]: "CASE WHEN (i // 3) % 3 = 0 AND (i // 3) % 5 IN (2, 3, 4) THEN 'YES' ELSE 'NO' END",
+    c[
+        "aggravated_felon"
+    ]: "CASE WHEN (i // 3) % 3 = 0 AND (i // 3) % 5 IN (2, 3, 4) THEN 'YES' ELSE 'NO' END",
     c["pc_biometric_match"]: "'YES'",
     c["lift_reason"]: "['Booked into Detention','','Lifted','Died','Early Release'][1 + i % 5]",
     c["type"]: "['I-247D','I-247N'][1 + i % 2]",
@@ -78,7 +84,9 @@ with release.open("wb") as out:
         while block := source.read(1 << 24):
             out.write(block)
 body.unlink()
-print(f"made {args.rows:,} rows ({release.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+print(
+    f"made {args.rows:,} rows ({release.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s"
+)
 
 with time_machine.travel("2017-01-15 12:00:00+00:00", tick=True):
     t0 = time.perf_counter()
