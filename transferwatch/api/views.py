@@ -6,12 +6,12 @@ a request outside them is a 404, as on the web pages.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import NinjaAPI, Path, Query, Status
 from ninja.errors import ValidationError
 from ninja.security import HttpBearer
 
@@ -19,7 +19,16 @@ from transferwatch import policy
 from transferwatch.accounts.models import Area
 from transferwatch.agencies.models import Agency
 from transferwatch.api.models import ApiToken, digest
-from transferwatch.api.schemas import Error, FieldError, TransferIn, TransferOut
+from transferwatch.api.schemas import (
+    MAX_ID,
+    Error,
+    FieldError,
+    Page,
+    ReviewStatus,
+    TransferIn,
+    TransferOut,
+    text,
+)
 from transferwatch.audit.services import record
 from transferwatch.transfers import review
 from transferwatch.transfers.models import Charge, Conviction, Person, TransferRequest
@@ -60,13 +69,18 @@ def bad_request(request: HttpRequest, exc: BadRequest) -> Any:
     return api.create_response(request, {"detail": exc.detail, "field": exc.field}, status=422)
 
 
+# Where ninja says a value was (request part, parameter name), not part of the field's name.
+LOCATIONS = {"body", "query", "path", "header", "cookie", "payload", "data", "filters"}
+
+
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> Any:
     first = exc.errors[0] if exc.errors else {}
+    parts = [p for p in first.get("loc", ()) if p not in LOCATIONS]
+    while parts and isinstance(parts[-1], int):
+        parts.pop()  # an item of a list of codes: the field is the list (types, probable_cause)
     field = ""
-    for part in first.get("loc", ()):
-        if part in ("body", "payload", "data"):
-            continue
+    for part in parts:
         # The same form as the priority engine's errors: convictions[0].date
         field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
     detail = f"{field}: {first.get('msg', 'invalid')}" if field else "invalid request body"
@@ -100,14 +114,10 @@ def out(transfer: TransferRequest) -> dict[str, Any]:
 
 
 def _check(data: TransferIn, user: Any) -> tuple[Area, Agency | None]:
-    if data.request_type not in dict(TransferRequest.TYPES):
-        raise BadRequest("request_type", "request_type: use notification, detainer or transfer")
+    """The rules the schema cannot state: dates against today, codes against the database, and
+    the priority engine's checks of the facts."""
     if data.request_date > timezone.localdate():
         raise BadRequest("request_date", "request_date: in the future")
-    codes = dict(TransferRequest.PROBABLE_CAUSE)
-    unknown = [c for c in data.probable_cause if c not in codes]
-    if unknown:
-        raise BadRequest("probable_cause", f"probable_cause: unknown basis {', '.join(unknown)}")
     area = Area.objects.filter(code=data.aor).first()
     if area is None:
         raise BadRequest("aor", f"aor: {data.aor!r} is not an ICE area code")
@@ -140,7 +150,7 @@ def _check(data: TransferIn, user: Any) -> tuple[Area, Agency | None]:
 
 @api.post(
     "/transfers",
-    response={201: TransferOut, 401: Error, 404: Error, 409: Error, 422: FieldError},
+    response={201: TransferOut, 400: Error, 401: Error, 404: Error, 409: Error, 422: FieldError},
     summary="Submit a transfer request with its facts; get its classification and review status",
 )
 def submit(request: HttpRequest, data: TransferIn) -> Any:
@@ -183,11 +193,9 @@ def submit(request: HttpRequest, data: TransferIn) -> Any:
     return Status(201, out(transfer))
 
 
-class ListFilter(Schema):
-    review_status: str | None = None
-    aor: str | None = None
-    limit: int = 100
-    offset: int = 0
+class ListFilter(Page):
+    review_status: ReviewStatus | None = None
+    aor: str | None = text(None, max_length=8, description="ICE area code, e.g. PHI")
 
 
 @api.get(
@@ -196,8 +204,6 @@ class ListFilter(Schema):
     summary="Transfer requests within the caller's scope, newest first",
 )
 def list_transfers(request: HttpRequest, filters: Query[ListFilter]) -> Any:
-    if not 1 <= filters.limit <= 1000 or filters.offset < 0:
-        raise BadRequest("limit", "limit: between 1 and 1000; offset: 0 or more")
     requests = TransferRequest.objects.visible_to(request.user).select_related("aor", "agency")
     if filters.review_status:
         requests = requests.filter(review_status=filters.review_status)
@@ -211,10 +217,10 @@ def list_transfers(request: HttpRequest, filters: Query[ListFilter]) -> Any:
 
 @api.get(
     "/transfers/{transfer_id}",
-    response={200: TransferOut, 401: Error, 404: Error},
+    response={200: TransferOut, 401: Error, 404: Error, 422: FieldError},
     summary="One transfer request, if it is within the caller's scope",
 )
-def get_transfer(request: HttpRequest, transfer_id: int) -> Any:
+def get_transfer(request: HttpRequest, transfer_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Any:
     transfer = (
         TransferRequest.objects.visible_to(request.user)
         .select_related("aor", "agency")

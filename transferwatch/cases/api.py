@@ -9,7 +9,7 @@ The answers carry no personal data: people and the narrative go in, only the rec
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,33 +17,48 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from transferwatch.agencies.models import Agency
-from transferwatch.api.schemas import Error, FieldError
+from transferwatch.api.schemas import Error, FieldError, Id, Number, Page, text
 from transferwatch.cases import services
-from transferwatch.cases.forms import A_NUMBER
-from transferwatch.cases.models import ALLEGATION_TYPE_CODES, Allegation, InvolvedPerson
+from transferwatch.cases.forms import A_NUMBER_PATTERN, normalize_a_number
+from transferwatch.cases.models import ALLEGATION_TYPES, Allegation, InvolvedPerson
 from transferwatch.transfers.models import TransferRequest
 
 router = Router(tags=["allegations"])
 
+AllegationType = Literal[tuple(code for code, _ in ALLEGATION_TYPES)]  # type: ignore[valid-type]
+Role = Literal[tuple(code for code, _ in InvolvedPerson.ROLES)]  # type: ignore[valid-type]
+AllegationStatus = Literal[tuple(code for code, _ in Allegation.STATUSES)]  # type: ignore[valid-type]
+
 
 class PersonIn(Schema):
-    role: str = Field("subject", description="subject, witness or officer")
-    name: str = Field("", max_length=200)
-    a_number: str = Field("", max_length=12)
+    role: Role = "subject"
+    name: str = text(max_length=200, description="may be empty: CRCL takes anonymous reports")
+    a_number: str = Field(
+        "",
+        max_length=20,
+        pattern=A_NUMBER_PATTERN,
+        description="8 or 9 digits (ASCII), optionally after A, e.g. A012345678; may be empty",
+    )
     birth_date: date | None = None
-    description: str = Field("", max_length=300)
+    description: str = text(max_length=300)
 
 
 class AllegationIn(Schema):
-    agency_ori: str | None = Field(None, description="ORI of the agency, if known")
-    agency_text: str = Field("", max_length=200, description="the agency as the officer names it")
-    types: list[str] = Field(description="allegation type codes, e.g. profiling_ethnicity")
+    agency_ori: str | None = text(None, max_length=9, description="ORI of the agency, if known")
+    agency_text: str = text(max_length=200, description="the agency as the officer names it")
+    types: list[AllegationType] = Field(
+        min_length=1,
+        max_length=len(ALLEGATION_TYPES),
+        description="allegation type codes, e.g. profiling_ethnicity",
+    )
     encounter_date: date | None = None
-    encounter_place: str = Field("", max_length=200)
-    narrative: str = Field(max_length=10000, description="what happened")
+    encounter_place: str = text(max_length=200)
+    narrative: str = text(..., min_length=1, max_length=10000, description="what happened")
     people: list[PersonIn] = Field(default_factory=list, max_length=20)
-    transfer_ids: list[int] = Field(default_factory=list, description="related transfer requests")
-    language_needs: str = Field("", max_length=200)
+    transfer_ids: list[Id] = Field(
+        default_factory=list, max_length=100, description="related transfer requests"
+    )
+    language_needs: str = text(max_length=200)
     interpreter_needed: bool = False
 
 
@@ -58,10 +73,8 @@ class AllegationOut(Schema):
     inquiry_opened: bool
 
 
-class ListFilter(Schema):
-    status: str | None = None
-    limit: int = 100
-    offset: int = 0
+class ListFilter(Page):
+    status: AllegationStatus | None = None
 
 
 def out(a: Allegation) -> dict[str, Any]:
@@ -83,16 +96,14 @@ def _bad(field: str, detail: str) -> Status:
 
 @router.post(
     "",
-    response={201: AllegationOut, 401: Error, 404: Error, 422: FieldError},
+    response={201: AllegationOut, 400: Error, 401: Error, 404: Error, 422: FieldError},
     summary="Report an allegation of improper conduct by a local agency (ICE officer)",
 )
 def report(request: HttpRequest, data: AllegationIn) -> Any:
     user = request.user
     if not user.has_perm("cases.report_allegation"):
         return Status(404, {"detail": "not found"})
-    unknown = [t for t in data.types if t not in ALLEGATION_TYPE_CODES]
-    if not data.types or unknown:
-        return _bad("types", f"use one or more of {', '.join(sorted(ALLEGATION_TYPE_CODES))}")
+    # The schema states the codes and bounds; these are the rules it cannot state.
     if not data.narrative.strip():
         return _bad("narrative", "say what happened")
     if data.encounter_date and data.encounter_date > timezone.localdate():
@@ -105,18 +116,14 @@ def report(request: HttpRequest, data: AllegationIn) -> Any:
     if agency is None and not data.agency_text.strip():
         return _bad("agency_text", "name the agency (or give agency_ori)")
     people = []
-    roles = dict(InvolvedPerson.ROLES)
     for n, p in enumerate(data.people):
-        a_number = p.a_number.replace("-", "").strip()
-        match = A_NUMBER.match(a_number) if a_number else None
-        if a_number and not match:
+        a_number = normalize_a_number(p.a_number)
+        if a_number is None:  # the schema's pattern keeps this from happening
             return _bad(f"people[{n}].a_number", "8 or 9 digits")
-        if p.role not in roles:
-            return _bad(f"people[{n}].role", "use subject, witness or officer")
         people.append(
             services.PersonData(
                 name=p.name.strip(),
-                a_number=match.group(1).zfill(9) if match else "",
+                a_number=a_number,
                 birth_date=p.birth_date,
                 role=p.role,
                 description=p.description,
@@ -151,8 +158,6 @@ def report(request: HttpRequest, data: AllegationIn) -> Any:
     summary="Allegations the caller may see (an officer: the ones they reported), newest first",
 )
 def list_allegations(request: HttpRequest, filters: Query[ListFilter]) -> Any:
-    if not 1 <= filters.limit <= 1000 or filters.offset < 0:
-        return _bad("limit", "between 1 and 1000; offset: 0 or more")
     allegations = Allegation.objects.visible_to(request.user).select_related("agency")
     if filters.status:
         allegations = allegations.filter(status=filters.status)
@@ -162,10 +167,10 @@ def list_allegations(request: HttpRequest, filters: Query[ListFilter]) -> Any:
 
 @router.get(
     "/{number}",
-    response={200: AllegationOut, 401: Error, 404: Error},
+    response={200: AllegationOut, 401: Error, 404: Error, 422: FieldError},
     summary="One allegation, if the caller may see it",
 )
-def get_allegation(request: HttpRequest, number: str) -> Any:
+def get_allegation(request: HttpRequest, number: Number) -> Any:
     allegation = (
         Allegation.objects.visible_to(request.user)
         .select_related("agency")

@@ -81,17 +81,28 @@ US_STATES = [
     "GU",
     "VI",
 ]
-A_NUMBER = re.compile(r"^A?-?(\d{8,9})$", re.IGNORECASE)
+# ASCII digits only: \d and str.isdigit() also take Arabic-Indic, full-width and other digits,
+# which no system that keeps A-numbers holds, so such a number would never match anything.
+A_NUMBER = re.compile(r"^A?([0-9]{8,9})$", re.IGNORECASE)
+# How the API takes an A-number (stated in its schema): empty, or "A" if wished, then 8 or 9
+# digits, single hyphens or spaces allowed between them.
+A_NUMBER_PATTERN = r"^$|^ *[Aa]?[- ]?[0-9](?:[- ]?[0-9]){7,8} *$"
 
 
-def clean_a_number(value: str) -> str:
+def normalize_a_number(value: str) -> str | None:
+    """The nine ASCII digits of an A-number, "" when none is given, None when it is not one."""
     value = re.sub(r"[\s-]", "", value or "")
     if not value:
         return ""
     m = A_NUMBER.match(value)
-    if not m:
+    return m.group(1).zfill(9) if m else None
+
+
+def clean_a_number(value: str) -> str:
+    normalized = normalize_a_number(value)
+    if normalized is None:
         raise forms.ValidationError(_("An A-number has 8 or 9 digits, for example A012345678."))
-    return m.group(1).zfill(9)
+    return normalized
 
 
 class MultipleFileInput(forms.FileInput):

@@ -15,11 +15,13 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from transferwatch.api.schemas import Error, FieldError
+from transferwatch.api.schemas import Error, FieldError, Number, Page, text
 from transferwatch.discretion import services
 from transferwatch.discretion.models import PDRequest
 
 router = Router(tags=["PD requests"])
+
+PDStatus = Literal[tuple(code for code, _ in PDRequest.STATUSES)]  # type: ignore[valid-type]
 
 
 class PDRequestOut(Schema):
@@ -50,18 +52,16 @@ class PDRequestOut(Schema):
     days_to_final: int | None
 
 
-class PDFilter(Schema):
-    status: str | None = None
-    aor: str | None = None
+class PDFilter(Page):
+    status: PDStatus | None = None
+    aor: str | None = text(None, max_length=8, description="ICE area code, e.g. PHI")
     awaiting_ice: bool = False
-    limit: int = 100
-    offset: int = 0
 
 
 class DecisionIn(Schema):
     level: Literal["field", "hq"]
     decision: Literal["granted", "partly_granted", "denied"]
-    reasons: str = Field(min_length=1, max_length=10_000)
+    reasons: str = text(..., min_length=1, max_length=10_000)
     final: bool = Field(
         False, description="also make the decision final (field: only when no HQ review was asked)"
     )
@@ -105,12 +105,6 @@ def _scoped(request: HttpRequest) -> Any:
     summary="PD requests within the caller's scope, newest first",
 )
 def list_pd_requests(request: HttpRequest, filters: Query[PDFilter]) -> Any:
-    if not 1 <= filters.limit <= 1000 or filters.offset < 0:
-        return Status(
-            422, {"detail": "limit: between 1 and 1000; offset: 0 or more", "field": "limit"}
-        )
-    if filters.status and filters.status not in dict(PDRequest.STATUSES):
-        return Status(422, {"detail": f"status: unknown {filters.status!r}", "field": "status"})
     requests = _scoped(request)
     if filters.status:
         requests = requests.filter(status=filters.status)
@@ -124,10 +118,10 @@ def list_pd_requests(request: HttpRequest, filters: Query[PDFilter]) -> Any:
 
 @router.get(
     "/{number}",
-    response={200: PDRequestOut, 401: Error, 404: Error},
+    response={200: PDRequestOut, 401: Error, 404: Error, 422: FieldError},
     summary="One PD request, if it is within the caller's scope",
 )
-def get_pd_request(request: HttpRequest, number: str) -> Any:
+def get_pd_request(request: HttpRequest, number: Number) -> Any:
     pd = _scoped(request).filter(number=number).first()
     if pd is None:
         return Status(404, {"detail": "not found"})
@@ -141,10 +135,10 @@ DECIDE = {"field": "decide_field", "hq": "decide_hq"}
 
 @router.post(
     "/{number}/decision",
-    response={200: PDRequestOut, 401: Error, 404: Error, 409: Error, 422: FieldError},
+    response={200: PDRequestOut, 400: Error, 401: Error, 404: Error, 409: Error, 422: FieldError},
     summary="Record the field or HQ decision (taking the request up first), optionally final",
 )
-def decide(request: HttpRequest, number: str, data: DecisionIn) -> Any:
+def decide(request: HttpRequest, number: Number, data: DecisionIn) -> Any:
     user = request.user
     # Not scoped: the workflow checks scope and audits an attempt from outside it.
     pd = PDRequest.objects.filter(number=number).first()
