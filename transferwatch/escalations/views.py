@@ -26,7 +26,7 @@ from transferwatch.escalations.models import (
     Escalation,
     RemedialMeasure,
 )
-from transferwatch.lib import workflow
+from transferwatch.lib import csp, workflow
 
 VIEW = "escalations.view_escalation"
 VIEW_MEASURE = "escalations.view_remedialmeasure"
@@ -180,6 +180,7 @@ def escalation_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @permission_or_404(VIEW)
+@csp.document
 def escalation_letter(request: HttpRequest, pk: int) -> HttpResponse:
     e = get_escalation_for_user(request, pk)
     return HttpResponse(letters.letter_html(e))

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
-from transferwatch.lib import workflow
+from transferwatch.lib import csp, workflow
 from transferwatch.meetings import agenda, services
 from transferwatch.meetings.forms import (
     ActionItemForm,
@@ -128,6 +128,7 @@ def meeting_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
 
 
 @permission_or_404(VIEW)
+@csp.document
 def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
     m = get_meeting_for_user(request, pk)
     context = {

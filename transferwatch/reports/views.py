@@ -25,6 +25,7 @@ from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.services import record
 from transferwatch.cases.models import Allegation
+from transferwatch.lib import csp
 from transferwatch.monitoring.charts import to_svg
 from transferwatch.reports import packet, profile, services
 from transferwatch.reports.models import Packet
@@ -206,6 +207,7 @@ def packet_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_or_404(VIEW_PACKET)
+@csp.document
 def packet_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     built = get_packet_for_user(request, pk)
     path = built.path(kind) if built.status == "done" else None
@@ -226,6 +228,7 @@ def _agency_for_profile(request: HttpRequest, ori: str) -> Agency:
 
 
 @permission_or_404(VIEW_PACKET, "agencies.view_agency")
+@csp.document
 def agency_profile(request: HttpRequest, ori: str) -> HttpResponse:
     agency = _agency_for_profile(request, ori)
     return HttpResponse(profile.render_html(agency))
