@@ -170,7 +170,7 @@ def finish(
 
 def classify_imported(imp: Import, progress: Any = None) -> dict[str, int]:
     """Judge every transfer request an import brought in (plan part P2: every request reviewed)."""
-    from transferwatch.transfers.review import classify_pending
+    from transferwatch.transfers.bulk_review import classify_pending
 
     if imp.status != "done" or imp.kind != "detainers":
         return {}

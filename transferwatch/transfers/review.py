@@ -10,13 +10,12 @@ itself recorded as an audit event.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from transferwatch import policy
@@ -121,7 +120,21 @@ def case_for(transfer: TransferRequest) -> dict[str, Any]:
 
 
 def inconsistencies(transfer: TransferRequest, result: policy.Result) -> list[str]:
-    """Why a request is out of line with the priorities; empty when it is consistent.
+    """Why a request is out of line with the priorities; empty when it is consistent."""
+    pending = bool(transfer.person and _pending_charges(transfer.person))
+    return judge_inconsistencies(
+        transfer.request_type, transfer.probable_cause, transfer.decision, pending, result
+    )
+
+
+def judge_inconsistencies(
+    request_type: str,
+    probable_cause: list[str],
+    decision: str,
+    pending_charges: bool,
+    result: policy.Result,
+) -> list[str]:
+    """`inconsistencies` from plain values (the bulk path of `bulk_review` uses it too).
 
     The PEP transfer rules apply to requests judged under pep-2014; under another policy the
     classification is recorded for the record and analysis, and nothing is queued.
@@ -129,49 +142,53 @@ def inconsistencies(transfer: TransferRequest, result: policy.Result) -> list[st
     if result.policy != "pep-2014":
         return []
     found = []
-    federal_interest = transfer.decision == "federal_interest"
-    if transfer.request_type == "detainer":
+    federal_interest = decision == "federal_interest"
+    if request_type == "detainer":
         if not result.pep_transfer_eligible:
             found.append("a detainer for a person not eligible for a PEP transfer")
-        if not transfer.probable_cause:
+        if not probable_cause:
             found.append("a detainer without a probable-cause basis")
-    elif transfer.request_type not in result.allowed_requests and result.pep_transfer_eligible:
-        found.append(f"a {transfer.request_type} request the policy does not allow")
+    elif request_type not in result.allowed_requests and result.pep_transfer_eligible:
+        found.append(f"a {request_type} request the policy does not allow")
     if result.tier is None and not federal_interest:
         found.append("a non-priority person, with no federal-interest finding recorded")
     elif not result.pep_transfer_eligible and not federal_interest:
         found.append("a person whose priority does not justify a PEP transfer")
     has_convictions = any(r.convictions for r in result.reasons)
-    if not has_convictions and transfer.person and _pending_charges(transfer.person):
+    if not has_convictions and pending_charges:
         found.append("a request based only on pending charges")
     return found
 
 
 def _pending_charges(person: Any) -> bool:
-    # Read from the prefetched charges when there are some (a batch), else one query.
-    cache = getattr(person, "_prefetched_objects_cache", {})
-    if "charges" in cache:
-        return any(c.status == "pending" for c in cache["charges"])
     return bool(person.charges.filter(status="pending").exists())
 
 
 def missing_facts(transfer: TransferRequest) -> str:
-    """Why a released request cannot be judged, or "" when its facts are enough.
+    """Why a released request cannot be judged, or "" when its facts are enough."""
+    person = transfer.person
+    dates = [c.date for c in person.convictions.all()] if person else []
+    return lacking_facts(
+        transfer.source, transfer.criminality, person is not None, dates, transfer.request_date
+    )
+
+
+def lacking_facts(
+    source: str, criminality: str, has_person: bool, conviction_dates: list[date], day: date
+) -> str:
+    """`missing_facts` from plain values.
 
     Requests entered by hand or through the API carry the facts their sender gave. A released
     request is judged only when the release says what it rests on: ICE's criminality or a most
     serious conviction, and for a convicted person the conviction's date.
     """
-    if transfer.source != "import":
+    if source != "import":
         return ""
-    person = transfer.person
-    convictions = [
-        c for c in (person.convictions.all() if person else []) if c.date <= transfer.request_date
-    ]
-    if transfer.criminality == "" and not convictions:
+    convicted = any(d <= day for d in conviction_dates)
+    if criminality == "" and not convicted:
         return "not enough facts: the release records neither criminality nor a conviction"
-    if transfer.criminality == "1" and not convictions:
-        if person is None:
+    if criminality == "1" and not convicted:
+        if not has_person:
             return (
                 "not enough facts: a convicted criminal with no person key to hold the conviction"
             )
@@ -283,141 +300,6 @@ def classify_request(
                 f"request {transfer.pk} is {transfer.review_status}, not awaiting classification"
             )
         return _classify(transfer, actor, policy_id)
-
-
-def classify_pending(
-    requests: Any, actor: Any = None, progress: Any = None, chunk: int = 2000
-) -> dict[str, int]:
-    """Classify every request of `requests` still awaiting it (e.g. a fresh import).
-
-    One transaction and one audit event per chunk, rows written in bulk, so that a release of
-    many thousand requests is classified in seconds; each request still gets its classification
-    and review steps exactly as `classify_request` gives them. A released request without enough
-    facts keeps status `received` and says what is missing (`facts_missing`); one dated before
-    any policy in force is counted and left.
-    """
-    ids = list(
-        requests.filter(review_status="received").order_by("pk").values_list("pk", flat=True)
-    )
-    counts = {"requests": len(ids), "classified": 0, "queued": 0, "no_policy": 0, "no_facts": 0}
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        with transaction.atomic():
-            batch = list(
-                TransferRequest.objects.select_for_update(of=("self",))
-                .filter(pk__in=part, review_status="received")
-                .select_related("person")
-                .prefetch_related("person__convictions", "person__charges")
-                .order_by("pk")
-            )
-            _classify_batch(batch, actor, counts)
-            record(
-                "transfers.review.classified_batch",
-                object_type="transfers.transferrequest",
-                object_id=f"{part[0]}-{part[-1]}",
-                actor=actor,
-                changes={"requests": len(part)},
-            )
-        if progress is not None:
-            progress(start + len(part), len(ids))
-    return counts
-
-
-def _classify_batch(batch: list[TransferRequest], actor: Any, counts: dict[str, int]) -> None:
-    """`_classify` for many fresh requests at once (none has an earlier classification)."""
-    today = timezone.localdate()
-    due = today + timedelta(days=getattr(settings, "TRANSFER_REVIEW_DAYS", 14))
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    name = actor.get_username() if user is not None else "system"
-    classifications: list[Classification] = []
-    steps: list[ReviewStep] = []
-    changed: list[TransferRequest] = []
-    lacking: list[TransferRequest] = []
-
-    def step(transfer: TransferRequest, action: str, target: str, data: dict[str, Any]) -> None:
-        steps.append(
-            ReviewStep(
-                transfer_request=transfer,
-                action=action,
-                from_status=transfer.review_status,
-                to_status=target,
-                actor=user,
-                actor_name=name,
-                data=data,
-            )
-        )
-        transfer.review_status = target
-
-    for transfer in batch:
-        why = missing_facts(transfer)
-        if why:
-            if transfer.facts_missing != why:
-                transfer.facts_missing = why
-                lacking.append(transfer)
-            counts["no_facts"] += 1
-            continue
-        try:
-            chosen = policy.policy_for(transfer.request_date)
-        except policy.PolicyNotFound:
-            counts["no_policy"] += 1
-            continue
-        case = policy.parse_case(case_for(transfer), today=max(transfer.request_date, today))
-        result = policy.classify(case, chosen, explain=True)
-        data = policy.result_to_json(result)
-        classifications.append(
-            Classification(
-                transfer_request=transfer,
-                policy=result.policy,
-                tier=result.tier,
-                priorities=list(result.priorities),
-                pep_transfer_eligible=result.pep_transfer_eligible,
-                pep_basis=list(result.pep_basis),
-                allowed_requests=list(result.allowed_requests),
-                reasons=data["reasons"],
-                not_met=data.get("not_met", []),
-                changes={},
-            )
-        )
-        transfer.inconsistencies = inconsistencies(transfer, result)
-        transfer.facts_missing = ""
-        step(transfer, "classified", "classified", {"policy": result.policy})
-        if transfer.inconsistencies:
-            transfer.review_due = due
-            step(transfer, "queued", "in_review", {"why": transfer.inconsistencies})
-            counts["queued"] += 1
-        else:
-            transfer.review_due = None
-            step(transfer, "consistent", "closed", {})
-        counts["classified"] += 1
-        changed.append(transfer)
-    Classification.objects.bulk_create(classifications)
-    ReviewStep.objects.bulk_create(steps)
-    _update_rows(
-        [
-            (t.review_status, t.review_due, t.inconsistencies, t.facts_missing, t.pk)
-            for t in changed + lacking
-        ]
-    )
-
-
-def _update_rows(values: list[tuple[Any, ...]]) -> None:
-    """One prepared UPDATE run for many rows: Django's bulk_update builds a CASE per row and
-    field, which costs more than the classification itself."""
-    table = TransferRequest._meta.db_table
-    fields = ("review_status", "review_due", "inconsistencies", "facts_missing")
-    prepared = [
-        (
-            status,
-            connection.ops.adapt_datefield_value(due),
-            json.dumps(found),
-            missing,
-            pk,
-        )
-        for status, due, found, missing, pk in values
-    ]
-    assignments = ", ".join(f"{connection.ops.quote_name(f)} = %s" for f in fields)
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", prepared)  # noqa: S608
 
 
 def may(user: Any, transfer: TransferRequest, action: str) -> str | None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from transferwatch.audit.models import Event
 from transferwatch.conftest import client_for, make_user
-from transferwatch.transfers import review
+from transferwatch.transfers import bulk_review, review
 from transferwatch.transfers.models import Charge, Conviction, Person, TransferRequest
 
 
@@ -242,7 +242,7 @@ def test_classify_pending_handles_an_import_in_batches(phi_agency: Any) -> None:
         )
     new_request(phi_agency, [])
     old = new_request(phi_agency, [], request_date=date(2009, 5, 1))
-    counts = review.classify_pending(TransferRequest.objects.all(), chunk=3)
+    counts = bulk_review.classify_pending(TransferRequest.objects.all(), chunk=3)
     # 7 consistent detainers closed, 1 non-priority queued, 1 dated before any policy in force
     assert counts == {
         "requests": 9, "classified": 8, "queued": 1, "no_policy": 1, "no_facts": 0
