@@ -220,19 +220,29 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
             agency = form.cleaned_data["agency"]
         elif action == "confirm":
             agency = facility.agency
+            shown = request.POST.get("shown", "")
+            if shown != (agency.ori if agency else ""):  # changed since the page was drawn
+                message = f"The agency changed since you opened the page: now {agency or 'none'}."
+                return _facility_page(request, facility, _refused(str(agency or ""), message))
         elif action != "clear":
             raise Http404
         before = facility.agency
         try:
             moved = set_facility_agency(facility, agency, actor=request.user)
         except CrosswalkRefused as exc:
-            form = FacilityAgencyForm(request.POST if action == "set" else None)
-            form.is_valid()
-            form.add_error("agency", str(exc))
-            return _facility_page(request, facility, form)
+            typed = request.POST.get("agency", "") if action == "set" else str(agency or "")
+            return _facility_page(request, facility, _refused(typed, str(exc)))
         messages.success(request, _outcome(facility, before, agency, moved))
         return _back(request, facility)
     return _facility_page(request, facility, form)
+
+
+def _refused(typed: str, message: str) -> FacilityAgencyForm:
+    """The agency form as submitted, with why nothing was changed on its field."""
+    form = FacilityAgencyForm({"agency": typed})
+    form.is_valid()
+    form.errors["agency"] = form.error_class([message])
+    return form
 
 
 def _outcome(facility: Facility, before: Agency | None, agency: Agency | None, moved: int) -> str:

@@ -121,7 +121,9 @@ def test_it_confirms_a_suggestion(analyst: Any, world: dict[str, Any], phi_agenc
     jail = world["jail"]
     # A request imported before the facility was linked: confirming gives it the agency.
     requests_at(jail, None, 1)
-    response = client_for(analyst).post(jail.get_absolute_url(), {"action": "confirm"})
+    response = client_for(analyst).post(
+        jail.get_absolute_url(), {"action": "confirm", "shown": "PA0460000"}
+    )
     assert response.status_code == 302 and response["Location"] == jail.get_absolute_url()
     jail.refresh_from_db()
     assert (jail.agency, jail.agency_source) == (phi_agency, "confirmed")
@@ -135,6 +137,22 @@ def test_it_confirms_a_suggestion(analyst: Any, world: dict[str, Any], phi_agenc
         "requests_moved": 1,
     }
     assert event.actor == analyst and event.object_id == str(jail.pk)
+
+
+def test_it_refuses_to_confirm_an_agency_that_changed_since_the_page_was_drawn(
+    analyst: Any, world: dict[str, Any], nyc_agency: Agency
+) -> None:
+    jail = world["jail"]
+    response = client_for(analyst).post(
+        jail.get_absolute_url(), {"action": "confirm", "shown": "PA0090000"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["agency"] == [
+        "The agency changed since you opened the page: now Montgomery County Sheriff (PA0460000)."
+    ]
+    jail.refresh_from_db()
+    assert jail.agency_source == "suggested"
+    assert not Event.objects.filter(action__startswith="agencies.facility").exists()
 
 
 def test_it_changes_the_agency_and_moves_the_requests(
@@ -298,13 +316,16 @@ def test_it_confirms_from_the_list_and_returns_to_it(
     assert 'Confirm<span class="usa-sr-only"> Montgomery County Sheriff for' in html
     back = f"{LIST}?link=suggested"
     jail = world["jail"]
-    response = client.post(jail.get_absolute_url(), {"action": "confirm", "next": back})
+    response = client.post(
+        jail.get_absolute_url(), {"action": "confirm", "shown": "PA0460000", "next": back}
+    )
     assert response["Location"] == back
     jail.refresh_from_db()
     assert jail.agency_source == "confirmed"
     # A return address on another site is ignored.
     response = client.post(
-        jail.get_absolute_url(), {"action": "confirm", "next": "https://example.com/"}
+        jail.get_absolute_url(),
+        {"action": "confirm", "shown": "PA0460000", "next": "https://example.com/"},
     )
     assert response["Location"] == jail.get_absolute_url()
 
