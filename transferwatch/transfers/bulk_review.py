@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from transferwatch import policy
 from transferwatch.audit.services import record
+from transferwatch.lib.bulk import insert_many, update_many
 from transferwatch.transfers.models import (
     Charge,
     Classification,
@@ -208,19 +209,7 @@ def _write(
     """Three prepared statements: the classifications, the review steps, the requests' status."""
     ops = connection.ops
     at = ops.adapt_datetimefield_value(now)
-
-    def insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        names = ", ".join(ops.quote_name(c) for c in columns)
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {model._meta.db_table} ({names}) VALUES ({marks})",  # noqa: S608
-                rows,
-            )
-
-    insert(
+    insert_many(
         Classification,
         [
             "transfer_request_id",
@@ -252,7 +241,7 @@ def _write(
             for pk, pol, tier, pr, eligible, basis, allowed, reasons, not_met in classifications
         ],
     )
-    insert(
+    insert_many(
         ReviewStep,
         [
             "transfer_request_id",
@@ -270,14 +259,11 @@ def _write(
             for pk, action, source, target, actor, name, data in steps
         ],
     )
-    if updates:
-        fields = ("review_status", "review_due", "inconsistencies", "facts_missing")
-        assignments = ", ".join(f"{ops.quote_name(f)} = %s" for f in fields)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {TransferRequest._meta.db_table} SET {assignments} WHERE id = %s",  # noqa: S608
-                [
-                    (status, ops.adapt_datefield_value(due), json.dumps(found), why, pk)
-                    for status, due, found, why, pk in updates
-                ],
-            )
+    update_many(
+        TransferRequest,
+        ["review_status", "review_due", "inconsistencies", "facts_missing"],
+        [
+            (status, ops.adapt_datefield_value(due), json.dumps(found), why, pk)
+            for status, due, found, why, pk in updates
+        ],
+    )

@@ -18,7 +18,7 @@ import transferwatch
 from transferwatch.accounts.models import Area
 from transferwatch.agencies.models import Agency, Facility
 from transferwatch.audit.models import Event
-from transferwatch.imports import services
+from transferwatch.imports import detainers, services
 from transferwatch.imports.detainers import import_detainers
 from transferwatch.imports.models import Import
 from transferwatch.imports.services import ImportInputError
@@ -367,7 +367,7 @@ def test_it_rolls_everything_back_when_the_database_fails_midway(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(TransferRequest.objects, "bulk_create", refuse)
+    monkeypatch.setattr(detainers, "_insert_requests", refuse)
     imp = import_detainers(ice_csv(tmp_path / "ice.csv", ICE_ROWS), "ice-foia")
     assert imp.status == "failed"
     assert imp.message == "ice.csv: the database refused the import (disk full); nothing imported"
