@@ -1,7 +1,7 @@
 """Recall and false flags of the indicators from ICE's records, on synthetic requests.
 
     .venv/bin/python benchmarks/ice_indicator_validation.py [--agencies 1000] [--seeds 1 2 3 4 5]
-        [--plants 20] [--null-seeds 101 ... 120] [--sweep 2 3 4 6 8]
+        [--plants 20] [--null-seeds 101 ... 200] [--sweep 2 3 4 6 8]
 
 For each seed: `synth_ice.generate` with `--plants` agencies of each kind (more requests on
 people without a conviction; more requests whose most serious charge is minor) at the default
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=1000)
     parser.add_argument("--plants", type=int, default=20)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    parser.add_argument("--null-seeds", type=int, nargs="+", default=list(range(101, 121)))
+    parser.add_argument("--null-seeds", type=int, nargs="+", default=list(range(101, 201)))
     parser.add_argument("--sweep", type=float, nargs="*", default=[2.0, 3.0, 4.0, 6.0, 8.0])
     args = parser.parse_args()
     began = time.perf_counter()

@@ -44,6 +44,9 @@ from transferwatch.analytics.indicators import MIN_RECORDS, Indicator, _empty, _
 ICE_NAMES = ("no_conviction_share", "minor_charge_share")
 CHANGE = ":change"  # suffix of the change-at-activation test of an indicator (merged away)
 PEP_POLICY = "pep-2014"  # eligibility counts only under the policy that has PEP transfer rules
+# |z| beyond which a first high-breakdown fit sets an agency aside before the spread is fitted
+# (`fdr.robust_random_effects`; 3 for the bookings indicators): see `share_raws`
+CUT = 4.0
 NO_ICE = "no ICE records were given (this run reads bookings files only)"
 LEVEL, AT_ACTIVATION = "level against other agencies", "change at activation"
 
@@ -166,13 +169,19 @@ def share_raws(name: str, share: Share, agencies: Sequence[AgencyInfo], period: 
     at least `MIN_RECORDS` requests with the fact known. Change: for an agency activated inside
     the period with at least `MIN_RECORDS` such requests before and after activation, the log
     odds ratio after against before (`log_odds_ratio`); the random-effects spread of these
-    changes across agencies absorbs the common trend (a national change of enforcement).
+    changes across agencies absorbs the common trend (a national change of enforcement). Both
+    are judged against a DerSimonian-Laird fit over the agencies within |z| <= `CUT` of a
+    high-breakdown first fit (3 for the bookings indicators: on the null runs of the ICE
+    indicators that flagged in 21 of 100 runs, twice the nominal share; with no trimming at all
+    in 12, but planted agencies then widen the spread and recall halves; docs/methods.md
+    section 5b).
     """
     words = WORDS[name]
     k = len(agencies)
     x, n = share.hit.sum(axis=1), share.known.sum(axis=1)
     total = share.total.sum(axis=1)
     level, change = _empty(k), _empty(k)
+    level.cut = change.cut = CUT
     level.label = label
     change.label = f"{label}, {AT_ACTIVATION}" if label else AT_ACTIVATION
     level.n[:] = change.n[:] = n.astype(np.int64)
@@ -223,6 +232,7 @@ def ice_raws(ice: IceCounts | None, agencies: Sequence[AgencyInfo], period: tupl
         for name in ICE_NAMES:
             raw = _empty(k)
             raw.why[:] = [NO_ICE] * k
+            raw.cut = CUT
             out[name] = raw
         return out
     found = shares(ice, [a.ori for a in agencies])

@@ -40,6 +40,7 @@ from transferwatch.analytics.estimators import (
     mantel_haenszel,
 )
 from transferwatch.analytics.fdr import (
+    dersimonian_laird,
     excess_z,
     robust_random_effects,
     shrink,
@@ -116,6 +117,9 @@ class _Raw:
     fit_on: dict[int, tuple[FloatArray, FloatArray]] = field(default_factory=dict)
     group: str = "all"  # for an indicator not in `GROUPS`
     label: str = ""  # the comparison, for an indicator not in `COMPARISONS`
+    # the spread by `robust_random_effects` setting aside agencies beyond this |z| of a first
+    # high-breakdown fit; None: plain `dersimonian_laird` over all of them
+    cut: float | None = 3.0
 
 
 def _pct(x: float) -> str:
@@ -513,7 +517,8 @@ def compute(
 
 def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicator]]:
     """Test every indicator of `raws` against the random-effects spread of the agencies
-    (`robust_random_effects`, one fit per stratum), with weighted Benjamini-Hochberg q-values
+    (`robust_random_effects` with the raw's `cut`, or `dersimonian_laird` where it is None;
+    one fit per stratum), with weighted Benjamini-Hochberg q-values
     over all of them (`WEAK` indicators with `WEAK_WEIGHT`).
 
     Parameters
@@ -537,7 +542,11 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
             sel = raw.ok & (raw.stratum == stratum)
             fit_y, fit_se = raw.fit_on.get(stratum, (raw.y[sel], raw.se[sel]))
             if len(fit_y) >= MIN_PEERS:
-                fit = robust_random_effects(fit_y, fit_se)
+                fit = (
+                    dersimonian_laird(fit_y, fit_se)
+                    if raw.cut is None
+                    else robust_random_effects(fit_y, fit_se, raw.cut)
+                )
                 p[sel] = excess_z(raw.y[sel], raw.se[sel], fit)[1]
                 shrunk[sel] = shrink(raw.y[sel], raw.se[sel], fit)[0]
                 half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
