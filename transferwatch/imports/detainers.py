@@ -333,12 +333,19 @@ def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str],
                 new.append(facility)
                 by_name[(name, state)] = facility
                 entry["new"] = True
-            elif facility.agency_id is None:
+            elif facility.agency_id is None and facility.agency_source == "suggested":
+                # an analyst's or a crosswalk's "no agency" stands; a suggestion may be made anew
                 agency, entry["why"] = agencies.match(name, state, facility.kind)
                 if agency is not None:
                     facility.agency = agency
                     Facility.objects.filter(pk=facility.pk).update(agency=agency)
+                    # its requests imported before the link follow it
+                    TransferRequest.objects.filter(facility=facility, agency__isnull=True).update(
+                        agency=agency
+                    )
                     entry["linked"] = True
+            elif facility.agency_id is None:
+                entry["why"] = "no agency, as an analyst or a crosswalk decided"
             report[id(facility)] = entry
             entry.update(name=facility.name, state=facility.state, kind=facility.kind)
             entry["agency"] = facility.agency.name if facility.agency else ""

@@ -582,3 +582,32 @@ def test_it_matches_facilities_to_agencies_of_the_state(
     }  # fmt: skip
     assert "6 facilities (4 new): 3 with an agency, 1 federal, 2 without an agency" in out
     assert "  ROUNDHOUSE PHI, PA (2)\n  LEHIGH COUNTY JAIL, PA (1)" in out
+
+
+def test_it_keeps_an_analysts_no_agency_and_links_earlier_requests_of_a_suggestion(
+    db: Any, tmp_path: Path
+) -> None:
+    phi = Area.objects.get(code="PHI")
+    bucks = Agency.objects.create(
+        ori="PA0090000", name="Bucks County Sheriff's Office", state="PA", aor=phi
+    )
+    Agency.objects.create(ori="PA0150000", name="Chester County Sheriff", state="PA", aor=phi)
+    decided = Facility.objects.create(
+        name="CHESTER CNTY JAIL", state="PA", agency_source="confirmed"
+    )
+    open_one = Facility.objects.create(name="BUCKS CNTY JAIL", state="PA")
+    earlier = TransferRequest.objects.create(
+        request_type="detainer", request_date=date(2015, 1, 5), aor=phi, facility=open_one
+    )
+    path = pa_csv(
+        tmp_path / "pa.csv",
+        [pa_row(facility="CHESTER CNTY JAIL, PA"), pa_row(facility="BUCKS CNTY JAIL, PA")],
+    )
+    imp = import_detainers(path, "pa-2016")
+    decided.refresh_from_db()
+    earlier.refresh_from_db()
+    assert decided.agency is None  # the analyst said no local agency runs it
+    assert earlier.agency == bucks  # linked by the suggestion, with the requests before it
+    assert {f["name"]: f["why"] for f in imp.details["unmatched_facilities"]} == {
+        "CHESTER CNTY JAIL": "no agency, as an analyst or a crosswalk decided"
+    }
