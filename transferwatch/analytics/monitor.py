@@ -101,7 +101,11 @@ def run(
     finally:
         con.close()
     step(1, 3)
-    review = {"transfer_request", "pep_eligible"} <= counts.present
+    # the bookings' own review counts only where some booking has one: the warehouse keeps a
+    # column the imported files lacked, empty
+    review = {"transfer_request", "pep_eligible"} <= counts.present and bool(
+        counts.values["pep_known"].sum() > 0
+    )
     extra = ice_raws(requests, infos, (first, last), review)
     by_ori, n_bookings = compute(counts, infos, (first, last), extra)
     by_ori = {o: merge(inds, requests is not None) for o, inds in by_ori.items()}

@@ -133,3 +133,27 @@ def test_large_planted_effects_are_found_and_clean_agencies_rarely_flagged() -> 
     planted = {p.ori for p in s.planted}
     clean_flagged = [o for o in out if o not in planted and any(i.flagged for i in out[o])]
     assert len(clean_flagged) <= 0.01 * (len(out) - len(planted)) + 1
+
+
+def test_a_run_with_bookings_without_a_review_takes_non_priority_from_the_classification(
+    tmp_path: Path,
+) -> None:
+    """The warehouse keeps an empty pep_eligible column for bookings that had none: the run
+    then uses the engine's classification of ICE's requests (and, with a review, the bookings')."""
+    from transferwatch.analytics.monitor import run
+
+    counts, agencies = _criminality_only([[40, 100, 45, 110, 5]] * 4, date(2015, 7, 1))
+    rows = [(str(o), bool(p), "1", 0, int(e % 2), 40) for e, (o, p) in enumerate(zip(counts.ori, counts.post, strict=True))]  # fmt: skip
+    ice = IceCounts.from_rows(rows, *PERIOD)
+    (tmp_path / "agencies.csv").write_text(
+        "ori,state,activation_date\n" + "".join(f"{a.ori},TX,2015-07-01\n" for a in agencies)
+    )
+    for review, comparison in (("", "ICE records"), ("Y", "")):
+        lines = ["booking_id,ori,booking_date,transfer_request,pep_eligible"]
+        lines += [f"b{i},{a.ori},2015-0{1 + i % 9}-10,detainer,{review}" for i in range(40) for a in agencies]  # fmt: skip
+        (tmp_path / "bookings.csv").write_text("\n".join(lines) + "\n")
+        found: dict[tuple[str, str], str] = {}
+        doc = run(tmp_path / "bookings.csv", tmp_path / "agencies.csv", comparisons=found, ice=lambda f, t: ice)  # fmt: skip
+        ind = next(i for i in doc["agencies"][0]["indicators"] if i["name"] == "non_priority_transfers")  # fmt: skip
+        assert found.get((agencies[0].ori, "non_priority_transfers"), "") == comparison
+        assert ("classified under the 2014 priorities" in ind["explanation"]) == (review == "")
