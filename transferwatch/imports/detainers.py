@@ -26,7 +26,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,8 +39,9 @@ from transferwatch.agencies.models import Agency, Facility
 from transferwatch.imports import services
 from transferwatch.imports.layouts import layout_named
 from transferwatch.imports.models import Import
-from transferwatch.imports.rejects import write_rejects
-from transferwatch.imports.releases import Row, area_lookup, format_error, map_rows, read_table
+from transferwatch.imports.rejects import Reject, write_rejects
+from transferwatch.imports.release_rows import Mapper, Row, area_lookup
+from transferwatch.imports.releases import format_error, read_table
 from transferwatch.lib.bulk import insert_many
 from transferwatch.transfers.models import Charge, Conviction, Person, TransferRequest
 
@@ -108,65 +109,81 @@ def import_detainers(
 
     areas = {area.code: area for area in Area.objects.all()}
     lookup = area_lookup((a.code, a.name) for a in areas.values())
-    try:
-        mapped = map_rows(table, lookup, timezone.localdate(), report, BATCH)
-    except services.ImportInputError as exc:
-        services.finish(imp, "failed", message=str(exc))
-        raise
-    report(total)
-    rows, rejects = mapped.rows, mapped.rejects
-
-    bad_rows = len({(r.sheet, r.row) for r in rejects})
-    first_errors = [r.describe(imp.file_name) for r in rejects[:SHOW_ERRORS]]
-    if rejects:
-        write_rejects(imp.rejects_path, rejects)
-    if rejects and (not imp.skip_invalid or not rows):
-        return services.finish(
-            imp,
-            "rejected",
-            rejected=bad_rows,
-            message=f"{imp.file_name}: {_rows(bad_rows, 'invalid row')}; nothing imported",
-            details={"first_errors": first_errors, "problems": len(rejects)},
-        )
+    mapper = Mapper(table, lookup, timezone.localdate())
+    rejects: list[Reject] = []
+    written = Written(imp, areas)
     try:
         with transaction.atomic():
-            held = _held(rows)
-            new = [row for row in rows if row.natural_key not in held]
-            written = _write(imp, new, areas, progress)
-            written.held = len(rows) - len(new)
+            # One pass: each chunk is checked, then written. A problem in a later chunk (or a
+            # person key redacted throughout) undoes everything written before it.
+            for rows, problems in mapper.chunks(BATCH, report):
+                rejects.extend(problems)
+                if rejects and not imp.skip_invalid:
+                    continue  # nothing more is written; the rest is still checked, to list it
+                written.valid += len(rows)
+                written.add(rows)
+            report(total)
+            if rejects and (not imp.skip_invalid or not written.valid):
+                raise _Refused
+            bad_rows = len({(r.sheet, r.row) for r in rejects})
+            first_errors = [r.describe(imp.file_name) for r in rejects[:SHOW_ERRORS]]
+            if rejects:
+                write_rejects(imp.rejects_path, rejects)
             return services.finish(
                 imp,
                 "done",
-                accepted=len(new),
+                accepted=written.requests,
                 rejected=bad_rows,
-                message=_message(imp.file_name, total, written, bad_rows, mapped.unknown_aors),
+                message=_message(
+                    imp.file_name, total, written, bad_rows, dict(mapper.unknown_aors)
+                ),
                 details={
                     "layout": table.layout.name,
                     "sheets": [s.name for s in table.sheets if s.name],
                     "skipped_sheets": table.skipped_sheets,
                     "rows": {
                         "total": total,
-                        "new": len(new),
+                        "new": written.requests,
                         "held": written.held,
                         "refused": bad_rows,
                     },
-                    "redacted": mapped.redacted,
+                    "redacted": dict(mapper.redacted),
                     "first_errors": first_errors,
                     "problems": len(rejects),
                     "external_id_prefix": imp.file_hash[:12],
-                    "unknown_aors": mapped.unknown_aors,
+                    "unknown_aors": dict(mapper.unknown_aors),
                     **written.details(),
                 },
             )
+    except _Refused:
+        bad_rows = len({(r.sheet, r.row) for r in rejects})
+        write_rejects(imp.rejects_path, rejects)
+        return services.finish(
+            imp,
+            "rejected",
+            rejected=bad_rows,
+            message=f"{imp.file_name}: {_rows(bad_rows, 'invalid row')}; nothing imported",
+            details={
+                "first_errors": [r.describe(imp.file_name) for r in rejects[:SHOW_ERRORS]],
+                "problems": len(rejects),
+            },
+        )
+    except services.ImportInputError as exc:
+        services.finish(imp, "failed", message=str(exc))
+        raise
     except DatabaseError as exc:
         logger.exception("detainer import %s failed", imp.pk)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return services.finish(
             imp,
             "failed",
-            rejected=bad_rows,
+            rejected=len({(r.sheet, r.row) for r in rejects}),
             message=f"{imp.file_name}: the database refused the import ({reason}); nothing imported",
         )
+
+
+class _Refused(Exception):
+    """Invalid rows and no --skip-invalid: roll back whatever was written."""
 
 
 def _held(rows: list[Row]) -> set[str]:
@@ -182,15 +199,74 @@ def _held(rows: list[Row]) -> set[str]:
     return held
 
 
-@dataclass
 class Written:
-    requests: int = 0
-    people_new: int = 0
-    people_existing: int = 0
-    convictions: int = 0
-    charges: int = 0
-    held: int = 0
-    facilities: list[dict[str, Any]] = field(default_factory=list)
+    """What an import has written so far, and what it knows across its chunks."""
+
+    def __init__(self, imp: Import, areas: dict[str, Area]) -> None:
+        self.imp = imp
+        self.area_ids = {code: area.pk for code, area in areas.items()}
+        self.prefix = imp.file_hash[:12]
+        self.valid = self.requests = self.held = 0
+        self.people_new = self.people_existing = self.convictions = self.charges = 0
+        self.resolved: dict[tuple[str, str, str], Facility] = {}  # (name, code, state) ->
+        self.report: dict[int, dict[str, Any]] = {}  # id(facility) -> its line in the report
+        self.agencies = _Agencies()
+        self.people: dict[str, int] = {}  # person key -> Person pk
+        self.conviction_seen: set[tuple[int, Any, str]] = set()
+        self.charge_seen: set[tuple[int, Any, str]] = set()
+
+    @property
+    def facilities(self) -> list[dict[str, Any]]:
+        return sorted(self.report.values(), key=lambda f: (-f["count"], f["name"]))
+
+    def add(self, rows: list[Row]) -> None:
+        """Write one checked chunk: new detainers only, with their facilities and people."""
+        held = _held(rows)
+        new = [row for row in rows if row.natural_key not in held]
+        self.held += len(rows) - len(new)
+        if not new:
+            return
+        _facilities(new, self)
+        _people(new, self)
+        _convictions(new, self)
+        _charges(new, self)
+        _insert_requests([self.request(row) for row in new])
+        self.requests += len(new)
+
+    def request(self, row: Row) -> tuple[Any, ...]:
+        facility = self.resolved[(row.facility_name, row.facility_code, row.state)]
+        agency = facility.agency
+        if row.aor:
+            aor_id = self.area_ids[row.aor]
+        elif agency is not None and agency.aor_id:
+            aor_id = agency.aor_id
+        else:
+            aor_id = self.area_ids[row.state_aor]
+        return (
+            self.people.get(row.subject_key) if row.subject_key else None,
+            row.request_type,
+            row.form,
+            connection.ops.adapt_datefield_value(row.request_date),
+            aor_id,
+            agency.pk if agency else None,
+            facility.pk,
+            json.dumps(list(row.probable_cause)),
+            row.outcome,
+            row.lift_reason,
+            "import",
+            # line, and the sheet after the first of a workbook: "<hash>:<line>[:<sheet>]"
+            f"{self.prefix}:{row.line}" + (f":{row.sheet_no + 1}" if row.sheet_no else ""),
+            self.imp.pk,
+            json.dumps(row.details),
+            row.natural_key,
+            row.criminality,
+            row.minor_charge,
+            "",  # facts_missing: said by the classification that follows
+            "received",
+            None,
+            "[]",
+            "",
+        )
 
     def count(self, **where: Any) -> int:
         return sum(1 for f in self.facilities if all(f[k] == v for k, v in where.items()))
@@ -204,7 +280,7 @@ class Written:
 
         return {
             "facilities": {
-                "total": len(self.facilities),
+                "total": len(self.report),
                 "new": self.count(new=True),
                 "matched": sum(1 for f in self.facilities if f["agency"]),
                 "linked": self.count(linked=True),
@@ -223,64 +299,6 @@ class Written:
         }
 
 
-def _write(
-    imp: Import, rows: list[Row], areas: dict[str, Area], progress: Progress | None
-) -> Written:
-    written = Written()
-    facilities = _facilities(rows, written)
-    people = _people(rows, written)
-    _convictions(rows, people, written)
-    _charges(rows, people, written)
-    area_ids = {code: area.pk for code, area in areas.items()}
-    prefix = imp.file_hash[:12]
-
-    date_value = connection.ops.adapt_datefield_value
-
-    def requests() -> Iterator[tuple[Any, ...]]:
-        for row in rows:
-            facility = facilities[(row.facility_name, row.facility_code, row.state)]
-            agency = facility.agency
-            if row.aor:
-                aor_id = area_ids[row.aor]
-            elif agency is not None and agency.aor_id:
-                aor_id = agency.aor_id
-            else:
-                aor_id = area_ids[row.state_aor]
-            person = people.get(row.subject_key) if row.subject_key else None
-            yield (
-                person.pk if person else None,
-                row.request_type,
-                row.form,
-                date_value(row.request_date),
-                aor_id,
-                agency.pk if agency else None,
-                facility.pk,
-                json.dumps(list(row.probable_cause)),
-                row.outcome,
-                row.lift_reason,
-                "import",
-                # line, and the sheet after the first of a workbook: "<hash>:<line>[:<sheet>]"
-                f"{prefix}:{row.line}" + (f":{row.sheet_no + 1}" if row.sheet_no else ""),
-                imp.pk,
-                json.dumps(row.details),
-                row.natural_key,
-                row.criminality,
-                row.minor_charge,
-                "",  # facts_missing: said by the classification that follows
-                "received",
-                None,
-                "[]",
-                "",
-            )
-
-    for batch in _batched(requests(), BATCH):
-        _insert_requests(batch)
-        written.requests += len(batch)
-        if progress is not None:
-            progress(written.requests, len(rows))
-    return written
-
-
 REQUEST_COLUMNS = (
     "person_id", "request_type", "form", "request_date", "aor_id", "agency_id", "facility_id",
     "probable_cause", "outcome", "lift_reason", "source", "external_id", "imported_by_id",
@@ -295,13 +313,18 @@ def _insert_requests(batch: list[tuple[Any, ...]]) -> None:
     insert_many(TransferRequest, REQUEST_COLUMNS, batch)
 
 
-def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str], Facility]:
-    """Each (name, code, state) of the file -> a Facility, found by code or (name, state), else new.
+def _facilities(rows: list[Row], written: Written) -> None:
+    """Each (name, code, state) of the chunk -> a Facility, found by code or (name, state), else
+    new; remembered for the following chunks.
 
-    New facilities, and existing ones with no agency, are matched to an agency of their state
-    by name (county name for county jails); federal prisons are never matched.
+    New facilities, and known ones whose agency is only suggested and missing, are matched to an
+    agency of their state by name (county name for county jails); federal prisons never are.
     """
     counts = Counter((r.facility_name, r.facility_code, r.state) for r in rows)
+    for key in [k for k in counts if k in written.resolved]:
+        written.report[id(written.resolved[key])]["count"] += counts.pop(key)
+    if not counts:
+        return
     cities = {(r.facility_name, r.facility_code, r.state): r.city for r in reversed(rows)}
     names = {name for name, _, _ in counts}
     codes = {code for _, code, _ in counts if code}
@@ -313,11 +336,12 @@ def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str],
     for chunk in _batched(sorted(codes), 500):
         for f in Facility.objects.filter(code__in=chunk).select_related("agency").order_by("pk"):
             by_code.setdefault((f.code, f.state), f)
-    agencies = _Agencies()
-
-    resolved: dict[tuple[str, str, str], Facility] = {}
+    for f in written.resolved.values():  # known to this import already, perhaps just created
+        by_name.setdefault((f.name, f.state), f)
+        if f.code:
+            by_code.setdefault((f.code, f.state), f)
+    report = written.report
     new: list[Facility] = []
-    report: dict[int, dict[str, Any]] = {}  # id(facility) -> its line in the report
     for key, count in counts.items():
         name, code, state = key
         facility = (by_code.get((code, state)) if code else None) or by_name.get((name, state))
@@ -326,7 +350,7 @@ def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str],
             entry = {"new": False, "linked": False, "why": "", "count": 0}
             if facility is None:
                 kind = facility_kind(name)
-                agency, entry["why"] = agencies.match(name, state, kind)
+                agency, entry["why"] = written.agencies.match(name, state, kind)
                 facility = Facility(
                     name=name, code=code, city=cities[key], state=state, kind=kind, agency=agency
                 )
@@ -335,7 +359,7 @@ def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str],
                 entry["new"] = True
             elif facility.agency_id is None and facility.agency_source == "suggested":
                 # an analyst's or a crosswalk's "no agency" stands; a suggestion may be made anew
-                agency, entry["why"] = agencies.match(name, state, facility.kind)
+                agency, entry["why"] = written.agencies.match(name, state, facility.kind)
                 if agency is not None:
                     facility.agency = agency
                     Facility.objects.filter(pk=facility.pk).update(agency=agency)
@@ -350,10 +374,8 @@ def _facilities(rows: list[Row], written: Written) -> dict[tuple[str, str, str],
             entry.update(name=facility.name, state=facility.state, kind=facility.kind)
             entry["agency"] = facility.agency.name if facility.agency else ""
         entry["count"] += count
-        resolved[key] = facility
+        written.resolved[key] = facility
     Facility.objects.bulk_create(new)
-    written.facilities = sorted(report.values(), key=lambda f: (-f["count"], f["name"]))
-    return resolved
 
 
 class _Agencies:
@@ -376,57 +398,71 @@ class _Agencies:
         return (agencies[pk] if pk is not None else None), why
 
 
-def _people(rows: list[Row], written: Written) -> dict[str, Person]:
-    """One Person per subject key: an existing one with that key, else a new one."""
+def _people(rows: list[Row], written: Written) -> None:
+    """One Person per person key: one met earlier in the file, an existing one, else a new one.
+
+    The convictions and charges of people found in the database are loaded once, so that a
+    conviction already held is not stored twice.
+    """
     first: dict[str, Row] = {}
     for row in rows:
-        if row.subject_key:
+        if row.subject_key and row.subject_key not in written.people:
             first.setdefault(row.subject_key, row)
-    people: dict[str, Person] = {}
+    found: dict[str, int] = {}
     for chunk in _batched(sorted(first), 2000):
-        for person in Person.objects.filter(subject_key__in=chunk).order_by("pk"):
-            people.setdefault(person.subject_key, person)
-    written.people_existing = len(people)
+        for pk, key in (
+            Person.objects.filter(subject_key__in=chunk)
+            .order_by("-pk")
+            .values_list("pk", "subject_key")
+        ):
+            found[key] = pk  # the earliest person with the key wins (ordered newest first)
+    written.people_existing += len(found)
+    for chunk in _batched(sorted(found.values()), 2000):
+        written.conviction_seen.update(
+            Conviction.objects.filter(person_id__in=chunk).values_list(
+                "person_id", "date", "description"
+            )
+        )
+        written.charge_seen.update(
+            Charge.objects.filter(person_id__in=chunk).values_list(
+                "person_id", "date", "description"
+            )
+        )
     new = [
         Person(subject_key=key, birth_country=row.birth_country, citizenship=row.citizenship)
         for key, row in first.items()
-        if key not in people
+        if key not in found
     ]
     Person.objects.bulk_create(new, batch_size=BATCH)
     if any(p.pk is None for p in new):  # databases that return no ids from a bulk insert
         keys = [p.subject_key for p in new]
         for chunk in _batched(keys, 2000):
-            for person in Person.objects.filter(subject_key__in=chunk).order_by("pk"):
-                people.setdefault(person.subject_key, person)
+            for pk, key in Person.objects.filter(subject_key__in=chunk).values_list(
+                "pk", "subject_key"
+            ):
+                found.setdefault(key, pk)
     else:
-        people.update((p.subject_key, p) for p in new)
-    written.people_new = len(new)
-    return people
+        found.update((p.subject_key, p.pk) for p in new)
+    written.people.update(found)
+    written.people_new += len(new)
 
 
-def _convictions(rows: list[Row], people: dict[str, Person], written: Written) -> None:
+def _convictions(rows: list[Row], written: Written) -> None:
     """The most serious conviction of each row, once per person, date and description."""
-    seen: set[tuple[int, Any, str]] = set()
-    ids = sorted({p.pk for p in people.values()})
-    for chunk in _batched(ids, 2000):
-        seen.update(
-            Conviction.objects.filter(person_id__in=chunk).values_list(
-                "person_id", "date", "description"
-            )
-        )
+    seen = written.conviction_seen
     new: list[Conviction] = []
     for row in rows:
         conviction = row.conviction
         if conviction is None or not row.subject_key:
             continue
-        person = people[row.subject_key]
-        key = (person.pk, conviction.date, conviction.description)
+        person = written.people[row.subject_key]
+        key = (person, conviction.date, conviction.description)
         if key in seen:
             continue
         seen.add(key)
         new.append(
             Conviction(
-                person=person,
+                person_id=person,
                 date=conviction.date,
                 severity=conviction.severity,
                 description=conviction.description,
@@ -435,33 +471,26 @@ def _convictions(rows: list[Row], people: dict[str, Person], written: Written) -
             )
         )
     Conviction.objects.bulk_create(new, batch_size=BATCH)
-    written.convictions = len(new)
+    written.convictions += len(new)
 
 
-def _charges(rows: list[Row], people: dict[str, Person], written: Written) -> None:
+def _charges(rows: list[Row], written: Written) -> None:
     """The most serious pending charge of each row (criminality 2), once per person and text."""
-    seen: set[tuple[int, Any, str]] = set()
-    ids = sorted({p.pk for p in people.values()})
-    for chunk in _batched(ids, 2000):
-        seen.update(
-            Charge.objects.filter(person_id__in=chunk).values_list(
-                "person_id", "date", "description"
-            )
-        )
+    seen = written.charge_seen
     new: list[Charge] = []
     for row in rows:
         charge = row.charge
         if charge is None or not row.subject_key:
             continue
-        person = people[row.subject_key]
+        person = written.people[row.subject_key]
         day = charge.date or row.request_date
-        key = (person.pk, day, charge.description)
+        key = (person, day, charge.description)
         if key in seen:
             continue
         seen.add(key)
         new.append(
             Charge(
-                person=person,
+                person_id=person,
                 date=day,
                 severity=charge.severity,
                 description=charge.description,
@@ -470,7 +499,7 @@ def _charges(rows: list[Row], people: dict[str, Person], written: Written) -> No
             )
         )
     Charge.objects.bulk_create(new, batch_size=BATCH)
-    written.charges = len(new)
+    written.charges += len(new)
 
 
 def _message(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,24 @@ class Import(models.Model):
         return self.folder / "rejects.csv"
 
     @property
+    def progress_path(self) -> Path:
+        return self.folder / "progress.json"
+
+    @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+    def live_progress(self) -> None:
+        """While running, take the rows done from the progress file an import inside its
+        transaction writes (`services.progress`); the row itself is updated only at the end."""
+        if self.status != "running":
+            return
+        try:
+            live = json.loads(self.progress_path.read_text())
+        except (OSError, ValueError):
+            return
+        self.rows_done = max(self.rows_done, int(live.get("rows_done") or 0))
+        self.rows_total = int(live.get("rows_total") or self.rows_total)
 
     @property
     def percent(self) -> int:

@@ -1,118 +1,42 @@
-"""Reading detainer releases and mapping their rows; no database here.
+"""Reading detainer releases: which layout, which sheets, and their rows; no database here.
 
 The layout of a file is recognised from its header row, wherever it stands in the first
 ``HEADER_SEARCH_ROWS`` rows of each sheet (`layouts.py` lists the layouts as data). Every sheet of
 a workbook is read; a sheet that holds only notes is skipped and said so.
 
-`read_table` turns a file into a `Table` (its layout, and per sheet the columns and the rows, each
-with its line number); `map_rows` turns the rows into `Row` values and `Reject` values. A line
+`read_table` returns a `Table`: its layout and, per sheet, the header and a way to iterate the
+data rows (each with its line number) without holding them all: a CSV file is read again as it
+is mapped, a sheet is kept as a compact Polars frame. `release_rows.Mapper` maps the rows. A line
 number is the spreadsheet row number (Excel) or the record number (CSV, the same as the line
 number unless a quoted value spans lines), counting title rows and the header.
-
-Redacted cells (``(b)(6)``, ``(b)(7)(C)`` and the like) are unknown values, never data; they are
-counted per column. Each row gets a natural key (`natural_key`): the person key, prepare date and
-facility when the release has a person key, otherwise every field the row has; a key repeated
-within one file is numbered, so the same detainers from another file or layout get the same keys.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import hashlib
-import io
-import re
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transferwatch.analytics.areas import STATE_AREA, state_code
 from transferwatch.imports.layouts import (
     FORMAT_CHOICES,
     HEADER_SEARCH_ROWS,
     LAYOUTS,
     Header,
     Layout,
-    key,
     layout_named,
     looks_like_header,
     recognise,
 )
-from transferwatch.imports.rejects import Reject
 from transferwatch.imports.services import ImportInputError
-from transferwatch.policy.offences import offence
 
-EARLIEST = date(2000, 1, 1)
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
-EXCEL_EPOCH = date(1899, 12, 30)
+HEAD_ROWS = 1000  # rows read first, to find the header (and say where a late one stands)
+SLICE = 10_000  # rows of a sheet turned into Python values at a time
 
-PRIORITY_BOXES = (
-    "prior_felony", "multiple_prior_misd", "violent_misdemeanor", "gang", "aggravated_felony",
-    "illegal_entry", "significant_risk", "federal_interest",
-)  # fmt: skip
-PROBABLE_CAUSE_BOXES = (  # in the order of TransferRequest.PROBABLE_CAUSE
-    ("pc_final_order", "final_order"),
-    ("pc_removal_proceedings", "removal_proceedings"),
-    ("pc_biometric_match", "biometric_match"),
-    ("pc_statements", "statements"),
-)
-# Kept as released in the request's details (text fields; empty and redacted cells left out).
-DETAIL_FIELDS = (
-    "criminality", "threat_level", "case_status", "processing_disposition", "apprehension_method",
-    "entry_status", "gender", "citizenship", "birth_country", "msc_charge", "msc_charge_code",
-    "lift_reason_code", "case_final_order",
-)  # fmt: skip
-DETAIL_DATES = (
-    "final_order_date",
-    "entry_date",
-    "apprehension_date",
-    "msc_charge_date",
-    "msc_date",
-)
-# Columns that hold text: a date there means the columns have shifted.
-TEXT_FIELDS = (
-    "facility", "criminality", "msc_charge", "case_status", "processing_disposition",
-    "apprehension_method", "citizenship", "birth_country", "gender", "lift_reason", "entry_status",
-)  # fmt: skip
-
-# First part of `Detainer Type` without hyphens or spaces -> (request type, form). I-247A replaced
-# I-247D in 2017; national releases after that carry it, so it is a detainer, not an unknown type.
-FORMS = {
-    "I247": ("detainer", "I-247"),
-    "I247D": ("detainer", "I-247D"),
-    "I247A": ("detainer", "I-247A"),
-    "I247N": ("notification", "I-247N"),
-    "I247X": ("transfer", "I-247X"),
-}
-# A lift reason as recorded -> the outcome it means. The recorded text is always kept beside it;
-# a reason not listed here is "other", never guessed.
-OUTCOMES = {
-    "booked into detention": "transferred",
-    "transferred": "transferred",
-    "lifted": "lifted",
-    "lifted - lack of funds": "lifted",
-    "lifted - lack of space": "lifted",
-    "prosecutorial discretion": "lifted",
-    "case closed": "lifted",
-    "alien not subject to deportation": "lifted",
-    "detainer declined by lea": "declined_by_lea",
-    "united states citizen interviewed": "us_citizen",
-    "early release": "released",
-    "released": "released",
-    "died": "died",
-}
-CRIMINALITY = {
-    "1": "1 Convicted Criminal",
-    "2": "2 Pending Criminal Charges",
-    "3": "3 Other Immigration Violator",
-}
-YES = {"Y", "YES", "TRUE", "1", "1.0"}
-COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
-US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s.*)?$")
-DATE_LIKE = re.compile(r"^(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/\d{4})$")
-REDACTED = re.compile(r"^\(\s*b\s*\)\s*\(\s*\d+\s*\)", re.IGNORECASE)
+Rows = Callable[[], Iterator[tuple[int, list[str]]]]
 
 
 @dataclass(frozen=True)
@@ -121,7 +45,8 @@ class Sheet:
     header_line: int
     columns: dict[str, int]  # our field -> cell index
     headers: dict[str, str]  # our field -> the column name as written in the file
-    rows: list[tuple[int, list[str]]]  # (line number, cells)
+    n_rows: int  # data rows (blank rows not counted)
+    rows: Rows  # a fresh iterator of (line number, cells) of the data rows
 
 
 @dataclass(frozen=True)
@@ -134,56 +59,20 @@ class Table:
 
     @property
     def n_rows(self) -> int:
-        return sum(len(s.rows) for s in self.sheets)
+        return sum(s.n_rows for s in self.sheets)
 
 
 @dataclass(frozen=True)
-class ConvictionRow:
-    date: date
-    severity: str
-    description: str
-    sentence_days: int
-    categories: tuple[str, ...] = ()
+class _Source:
+    """One sheet (or the CSV file) before its header is known: its first rows, and the rest."""
 
+    name: str
+    head: list[list[str]]
+    after: Callable[[int, str], tuple[int, Rows]]  # header index, file name -> (count, rows)
 
-@dataclass(frozen=True)
-class ChargeRow:
-    date: date | None
-    severity: str
-    description: str
-    categories: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Row:
-    line: int
-    request_date: date
-    request_type: str
-    form: str
-    outcome: str
-    lift_reason: str
-    facility_name: str
-    facility_code: str
-    city: str
-    state: str
-    aor: str  # area code from the file's AOR column, else ""
-    state_aor: str  # the state's default area code, else ""
-    probable_cause: tuple[str, ...] = ()
-    details: dict[str, Any] = field(default_factory=dict)
-    subject_key: str = ""
-    birth_country: str = ""
-    citizenship: str = ""
-    conviction: ConvictionRow | None = None
-    charge: ChargeRow | None = None
-    criminality: str = ""  # "1", "2", "3" or "" (not recorded)
-    minor_charge: bool | None = None  # the MSC is a minor offence; None: no MSC
-    sheet: str = ""
-    sheet_no: int = 0  # the sheet's place among the file's data sheets, from 0
-    natural_key: str = ""
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else " ".join(str(value).split())
+    def sheet(self, header: Header, file_name: str) -> Sheet:
+        count, rows = self.after(header.index, file_name)
+        return Sheet(self.name, header.index + 1, header.columns, header.headers, count, rows)
 
 
 def format_error(name: str, fmt: str) -> str:
@@ -215,11 +104,12 @@ def read_table(path: Path, fmt: str | None = None, name: str = "") -> Table:
     excel = path.suffix.lower() in EXCEL_SUFFIXES or head.startswith(
         (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
     )
-    raw = _excel_sheets(path, name) if excel else [("", _csv_cells(path, name, head))]
+    raw = _excel_sheets(path, name) if excel else [_csv_sheet(path, name, head)]
     sheets: list[Sheet] = []
     skipped: list[str] = []
     layouts: dict[str, str] = {}
-    for sheet_name, cells in raw:
+    for source in raw:
+        sheet_name, cells = source.name, source.head
         where = f"{name}, sheet {sheet_name!r}" if excel else name
         header = recognise(cells)
         if header is None:
@@ -234,7 +124,7 @@ def read_table(path: Path, fmt: str | None = None, name: str = "") -> Table:
                 f"layout; leave --format out or use --format {header.layout.name}"
             )
         layouts[sheet_name] = header.layout.name
-        sheets.append(_sheet(sheet_name, cells, header))
+        sheets.append(source.sheet(header, name))
     if len(set(layouts.values())) > 1:
         shown = "; ".join(f"sheet {s!r}: {layout}" for s, layout in layouts.items())
         raise ImportInputError(
@@ -242,23 +132,14 @@ def read_table(path: Path, fmt: str | None = None, name: str = "") -> Table:
         )
     if not sheets:
         raise ImportInputError(_no_header_message(name, [], wanted))
-    if not any(s.rows for s in sheets):
+    if not any(s.n_rows for s in sheets):
         first = sheets[0]
         where = f", sheet {first.name!r}" if excel else ""
         raise ImportInputError(
             f"{name}: a header (line {first.header_line}{where}) but no data rows"
         )
     layout = LAYOUTS[next(iter(layouts.values()))]
-    return Table(name, layout, [s for s in sheets if s.rows], excel, skipped)
-
-
-def _sheet(name: str, cells: list[list[str]], header: Header) -> Sheet:
-    rows = [
-        (line, row)
-        for line, row in enumerate(cells[header.index + 1 :], start=header.index + 2)
-        if any(c.strip() for c in row)
-    ]
-    return Sheet(name, header.index + 1, header.columns, header.headers, rows)
+    return Table(name, layout, [s for s in sheets if s.n_rows], excel, skipped)
 
 
 def _notes_only(cells: list[list[str]]) -> bool:
@@ -308,422 +189,91 @@ def _no_header_message(where: str, cells: list[list[str]], wanted: Layout | None
     )
 
 
-def _csv_cells(path: Path, name: str, head: bytes) -> list[list[str]]:
+def _csv_sheet(path: Path, name: str, head: bytes) -> _Source:
     if b"\x00" in head:
         raise ImportInputError(f"{name}: not a CSV or Excel file (binary content)")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportInputError(
-            f"{name}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
-            f"{exc.start}); save it as CSV UTF-8"
-        ) from None
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise ImportInputError(f"{name}: not a readable CSV file ({exc})") from None
+
+    def records() -> Iterator[list[str]]:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            yield from csv.reader(handle)
+
+    def guarded(rows: Iterator[list[str]]) -> Iterator[list[str]]:
+        try:
+            yield from rows
+        except UnicodeDecodeError:
+            raise ImportInputError(_not_utf8(path, name)) from None
+        except csv.Error as exc:
+            raise ImportInputError(f"{name}: not a readable CSV file ({exc})") from None
+
+    first: list[list[str]] = []
+    for row in guarded(records()):
+        first.append(row)
+        if len(first) >= HEAD_ROWS:
+            break
+
+    def after(index: int, file_name: str) -> tuple[int, Rows]:
+        def rows() -> Iterator[tuple[int, list[str]]]:
+            for line, row in enumerate(guarded(records()), start=1):
+                if line > index + 1 and any(c.strip() for c in row):
+                    yield line, row
+
+        count = sum(1 for _ in rows())  # reads the whole file once: a bad byte is found here
+        return count, rows
+
+    return _Source("", first, after)
 
 
-def _excel_sheets(path: Path, name: str) -> list[tuple[str, list[list[str]]]]:
-    """Every sheet's cells as text, title rows and blank rows kept so line numbers match."""
+def _not_utf8(path: Path, name: str) -> str:
+    """Where the first byte that is not UTF-8 stands (found again in binary, only on error)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                where = offset + exc.start
+                byte = block[exc.start] if 0 <= exc.start < len(block) else 0
+                return (
+                    f"{name}: not UTF-8 text (byte {byte:#04x} at offset {where}); "
+                    "save it as CSV UTF-8"
+                )
+            offset += len(block)
+    return f"{name}: not UTF-8 text; save it as CSV UTF-8"
+
+
+def _excel_sheets(path: Path, name: str) -> list[_Source]:
+    """Every sheet as a Polars frame of text cells; title and blank rows kept so lines match."""
     import fastexcel
 
     try:
         reader = fastexcel.read_excel(path)
-        sheets = []
+        frames = []
         for sheet_name in reader.sheet_names:
             sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-            rows = sheet.to_polars().rows() if sheet.height else []
-            sheets.append((sheet_name, [["" if v is None else str(v) for v in r] for r in rows]))
+            frames.append((sheet_name, sheet.to_polars() if sheet.height else None))
     except Exception:  # fastexcel raises its own error types for unreadable files
         raise ImportInputError(
             f"{name}: not a readable Excel workbook (damaged, or not .xlsx); "
             "open it in a spreadsheet program and save it again as .xlsx or CSV (UTF-8)"
         ) from None
-    return sheets
+    return [_frame_source(sheet_name, frame) for sheet_name, frame in frames]
 
 
-# ---------------------------------------------------------------- values
+def _frame_source(sheet_name: str, frame: Any) -> _Source:
+    height = frame.height if frame is not None else 0
 
+    def cells(start: int, stop: int) -> Iterator[list[str]]:
+        for offset in range(start, stop, SLICE):
+            for row in frame.slice(offset, min(SLICE, stop - offset)).rows():
+                yield ["" if v is None else str(v) for v in row]
 
-def parse_date(value: str, *, excel: bool = False) -> date | None:
-    """ISO dates (with or without a time), US m/d/yyyy, and Excel serial numbers from Excel."""
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        pass
-    if match := US_DATE.match(text):
-        month, day, year = (int(g) for g in match.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            return None
-    if excel:
-        try:
-            serial = float(text)
-        except ValueError:
-            return None
-        if 1 <= serial < 2958466:  # Excel's last day is 9999-12-31
-            return EXCEL_EPOCH + timedelta(days=int(serial))
-    return None
+    def after(index: int, file_name: str) -> tuple[int, Rows]:
+        def rows() -> Iterator[tuple[int, list[str]]]:
+            for line, row in enumerate(cells(index + 1, height), start=index + 2):
+                if any(c.strip() for c in row):
+                    yield line, row
 
+        return sum(1 for _ in rows()), rows
 
-def display_name(name: str, state: str) -> str:
-    """The facility's name as stored: upper case, single spaces, no trailing ', PA'."""
-    text = " ".join(name.upper().split())
-    if state:
-        text = re.sub(rf",\s*{state}\.?$", "", text) or text
-    return text[:200]
-
-
-def area_lookup(areas: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """(code, name) pairs -> a map from code, name or 'NAME Area of Responsibility' to code."""
-    lookup: dict[str, str] = {}
-    for code, name in areas:
-        lookup[key(code)] = code
-        lookup[key(name)] = code
-    return lookup
-
-
-def area_code(value: str, lookup: dict[str, str]) -> str | None:
-    text = key(value)
-    if not text:
-        return None
-    for suffix in (" area of responsibility", " field office", " aor"):
-        text = text.removesuffix(suffix)
-    return lookup.get(text)
-
-
-def parse_type(value: str) -> tuple[str, str] | None:
-    """`Detainer Type` -> (request type, form); empty means a detainer on an unrecorded form."""
-    text = value.strip().upper()
-    if not text:
-        return ("detainer", "")
-    code = text.split(" - ", 1)[0].replace("-", "").replace(" ", "")
-    return FORMS.get(code)
-
-
-def outcome_for(lift_reason: str) -> str:
-    """The outcome a lift reason means: `unrecorded` when empty, `other` when not known."""
-    reason = key(lift_reason)
-    if not reason:
-        return "unrecorded"
-    return OUTCOMES.get(reason, "other")
-
-
-def redacted(value: str) -> bool:
-    return bool(REDACTED.match(value))
-
-
-def natural_key(parts: Iterable[str]) -> str:
-    """A short, stable digest of a detainer's identifying fields (never shown, never reversed)."""
-    text = "\x1f".join(parts)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
-# ---------------------------------------------------------------- mapping
-
-
-@dataclass
-class Mapped:
-    rows: list[Row]
-    rejects: list[Reject]
-    unknown_aors: dict[str, int]
-    redacted: dict[str, int]  # column name -> redacted cells
-
-
-def map_rows(
-    table: Table,
-    areas: dict[str, str],
-    today: date,
-    progress: Callable[[int], None] | None = None,
-    every: int = 2000,
-) -> Mapped:
-    """Map every data row of every sheet; rows get their natural keys, numbered within the file.
-
-    Raises ImportInputError when the person-key column is redacted in every row (nothing could be
-    recognised again or linked).
-    """
-    rows: list[Row] = []
-    rejects: list[Reject] = []
-    unknown_aors: Counter[str] = Counter()
-    redactions: Counter[str] = Counter()
-    done = 0
-    for sheet_no, sheet in enumerate(table.sheets):
-        reader = _RowReader(table, sheet, sheet_no, areas, today, unknown_aors, redactions)
-        for line, cells in sheet.rows:
-            row, problems = reader.map(line, cells)
-            if problems:
-                rejects.extend(problems)
-            elif row is not None:
-                rows.append(row)
-            done += 1
-            if progress is not None and done % every == 0:
-                progress(done)
-    _refuse_redacted_person_key(table, redactions)
-    return Mapped(_numbered(rows), rejects, dict(unknown_aors), dict(redactions))
-
-
-def _refuse_redacted_person_key(table: Table, redactions: Counter[str]) -> None:
-    for field_name in table.layout.person_keys:
-        sheets = [s for s in table.sheets if field_name in s.columns]
-        if not sheets:
-            continue
-        column = sheets[0].headers[field_name]
-        if redactions[column] and redactions[column] == sum(len(s.rows) for s in sheets):
-            raise ImportInputError(
-                f"{table.file_name}: column {column!r} is redacted in every row, so no detainer "
-                "could be recognised again or linked to the person's other detainers; ask for "
-                "the release with its pseudonymous identifier, or delete the column to import "
-                "the rows without a person key"
-            )
-
-
-def _numbered(rows: list[Row]) -> list[Row]:
-    """Number repeated keys (1st, 2nd, ... within the file) so identical detainers stay apart."""
-    seen: Counter[str] = Counter()
-    numbered = []
-    for row in rows:
-        seen[row.natural_key] += 1
-        numbered.append(
-            replace(row, natural_key=natural_key([row.natural_key, str(seen[row.natural_key])]))
-        )
-    return numbered
-
-
-class _RowReader:
-    """Maps the rows of one sheet; counts unknown AORs and redacted cells as it goes."""
-
-    def __init__(
-        self,
-        table: Table,
-        sheet: Sheet,
-        sheet_no: int,
-        areas: dict[str, str],
-        today: date,
-        unknown_aors: Counter[str],
-        redactions: Counter[str],
-    ) -> None:
-        self.table, self.sheet, self.areas, self.today = table, sheet, areas, today
-        self.sheet_no = sheet_no
-        self.unknown_aors, self.redactions = unknown_aors, redactions
-        self.excel = table.excel
-
-    def map(self, line: int, cells: list[str]) -> tuple[Row | None, list[Reject]]:
-        columns, headers, sheet_name = self.sheet.columns, self.sheet.headers, self.sheet.name
-        values: dict[str, str] = {}
-        for name, position in columns.items():
-            value = cells[position].strip() if position < len(cells) else ""
-            if value and redacted(value):
-                self.redactions[headers[name]] += 1
-                value = ""
-            values[name] = value
-
-        def get(name: str) -> str:
-            return values.get(name, "")
-
-        problems: list[Reject] = []
-
-        def reject(name: str, value: str, problem: str) -> None:
-            problems.append(Reject(line, headers[name], value, problem, sheet_name))
-
-        for name in TEXT_FIELDS:
-            if (value := get(name)) and DATE_LIKE.match(value):
-                reject(name, value, "a date where text is expected (have the columns shifted?)")
-
-        raw_date = get("date")
-        request_date = parse_date(raw_date, excel=self.excel)
-        if request_date is None:
-            reject("date", raw_date, "missing date" if not raw_date else "not a date")
-        elif not EARLIEST <= request_date <= self.today:
-            reject("date", raw_date, f"date outside {EARLIEST.isoformat()} to today")
-
-        name, code = _text(get("facility")), _text(get("facility_code"))
-        if not name and not code:
-            reject("facility" if "facility" in columns else "facility_code", "", "no facility")
-
-        raw_type = get("type")
-        kind = parse_type(raw_type)
-        if kind is None:
-            reject("type", raw_type, "unknown detainer type")
-
-        criminality = ""
-        if raw := get("criminality"):
-            criminality = raw[:1] if raw[:1] in CRIMINALITY and not raw[1:2].isdigit() else ""
-            if not criminality:
-                reject(
-                    "criminality",
-                    raw,
-                    f"unknown criminality (known: {', '.join(CRIMINALITY.values())})",
-                )
-        threat = get("threat_level").removesuffix(".0")
-        if threat and threat not in ("1", "2", "3"):
-            reject("threat_level", get("threat_level"), "unknown threat level (1, 2 or 3)")
-        birth_year = get("birth_year").removesuffix(".0")
-        if birth_year and not (
-            birth_year.isascii()
-            and birth_year.isdigit()
-            and 1900 <= int(birth_year) <= self.today.year
-        ):
-            reject("birth_year", get("birth_year"), "not a year of birth")
-
-        state = state_code(get("state")) or ""
-        raw_aor = get("aor")
-        aor = area_code(raw_aor, self.areas) or ""
-        if raw_aor and not aor:
-            self.unknown_aors[raw_aor] += 1
-        state_aor = STATE_AREA.get(state, "")
-        if not aor and key(state_aor) not in self.areas:
-            if raw_aor:
-                reject("aor", raw_aor, "unknown AOR, and no state to find the default AOR")
-            else:
-                reject("state", get("state"), "no AOR, and no state to find the default AOR")
-
-        dates: dict[str, date] = {}
-        for column in DETAIL_DATES:
-            if (value := get(column)) and column in columns:
-                parsed = parse_date(value, excel=self.excel)
-                if parsed is None:
-                    reject(column, value, "not a date")
-                else:
-                    dates[column] = parsed
-        days = self._sentence_days(get, reject)
-        if problems or request_date is None or kind is None:
-            return None, problems
-
-        details: dict[str, Any] = {f: get(f) for f in DETAIL_FIELDS if get(f)}
-        if criminality:
-            details["criminality"] = CRIMINALITY[criminality]
-        if threat:
-            details["threat_level"] = threat
-        if birth_year:
-            details["birth_year"] = int(birth_year)
-        details.update((column, day.isoformat()) for column, day in dates.items())
-        if days is not None:
-            details["msc_sentence_days"] = days
-        priority = {box: get(box).upper() in YES for box in PRIORITY_BOXES if box in columns}
-        if priority:
-            details["priority"] = priority
-        if code:
-            details["facility_code"] = code
-        details["layout"] = self.table.layout.name
-        if facts := _facts(priority, dates):
-            details["facts"] = facts
-
-        msc_text, msc_code = get("msc_charge"), get("msc_charge_code")
-        found = offence(msc_text, msc_code) if (msc_text or msc_code) else None
-        description = (
-            f"{msc_text} ({msc_code})" if msc_text and msc_code else msc_text or msc_code
-        )[:200]
-        categories = tuple(sorted(found.categories)) if found else ()
-        if found is not None:
-            details["msc_offence"] = found.kind
-        felony = get("felon").upper() in YES or get("aggravated_felon").upper() in YES
-        conviction = charge = None
-        if criminality in ("", "1") and "msc_date" in dates:
-            if get("aggravated_felon").upper() in YES:
-                categories = tuple(sorted({*categories, "aggravated_felony"}))
-            conviction = ConvictionRow(
-                dates["msc_date"],
-                "felony" if felony else "misdemeanor",
-                description,
-                days or 0,
-                categories,
-            )
-        elif criminality == "2" and found is not None:
-            charge = ChargeRow(
-                dates.get("msc_charge_date"),
-                "felony" if felony else "misdemeanor",
-                description,
-                categories,
-            )
-
-        person_key = next((get(f) for f in self.table.layout.person_keys if get(f)), "")[:64]
-        facility_token = f"code:{code}" if code else f"name:{display_name(name, state)}|{state}"
-        lift_reason = _text(get("lift_reason"))
-        if person_key:
-            identity = ["p", person_key, request_date.isoformat(), facility_token]
-        else:
-            identity = ["r", request_date.isoformat(), facility_token, kind[1], lift_reason]
-        return (
-            Row(
-                line=line,
-                request_date=request_date,
-                request_type=kind[0],
-                form=kind[1],
-                outcome=outcome_for(lift_reason),
-                lift_reason=lift_reason[:100],
-                facility_name=display_name(name or code, state),
-                facility_code=code[:20],
-                city=_text(get("city")).upper()[:100],
-                state=state,
-                aor=aor,
-                state_aor=state_aor,
-                probable_cause=tuple(
-                    pc for box, pc in PROBABLE_CAUSE_BOXES if get(box).upper() in YES
-                ),
-                details=details,
-                subject_key=person_key,
-                birth_country=_country(get("birth_country")),
-                citizenship=_country(get("citizenship")),
-                conviction=conviction if person_key else None,
-                charge=charge if person_key else None,
-                criminality=criminality,
-                minor_charge=found.minor if found is not None else None,
-                sheet=self.sheet.name,
-                sheet_no=self.sheet_no,
-                natural_key=natural_key(identity),
-            ),
-            [],
-        )
-
-    def _sentence_days(
-        self, get: Callable[[str], str], reject: Callable[[str, str, str], None]
-    ) -> int | None:
-        """Days + months (30 days) + years (365 days) of the MSC sentence; None when not given."""
-        total, given = 0, False
-        for column, days in (
-            ("msc_sentence_days", 1),
-            ("msc_sentence_months", 30),
-            ("msc_sentence_years", 365),
-        ):
-            if not (raw := get(column)):
-                continue
-            try:
-                value = float(raw)
-            except ValueError:
-                value = -1
-            if value < 0 or value != value:
-                reject(column, raw, "not a number of days" if days == 1 else "not a number")
-                continue
-            total += round(value * days)
-            given = True
-        return total if given else None
-
-
-def _facts(priority: dict[str, bool], dates: dict[str, date]) -> dict[str, Any]:
-    """The case facts (CONTRACTS.md section 1) that ICE's boxes and dates give.
-
-    The gang and illegal-entry boxes are ICE's own findings and are taken as facts; the entry
-    date is the earliest date of presence the record shows. The felony and misdemeanour boxes are
-    not turned into convictions: a conviction needs its date, and the review checks ICE's boxes
-    against the convictions, not the other way round.
-    """
-    facts: dict[str, Any] = {}
-    if priority.get("gang"):
-        facts["gang_participation"] = True
-    if priority.get("illegal_entry"):
-        facts["unlawful_entry"] = True
-        if "entry_date" in dates:
-            facts["continuous_presence_since"] = dates["entry_date"].isoformat()
-    if "final_order_date" in dates:
-        facts["final_order_date"] = dates["final_order_date"].isoformat()
-    return facts
-
-
-def _country(value: str) -> str:
-    text = value.strip().upper()
-    return text if COUNTRY_CODE.match(text) else ""
+    return _Source(sheet_name, list(cells(0, min(HEAD_ROWS, height))), after)

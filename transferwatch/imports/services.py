@@ -7,6 +7,7 @@ The data itself is written by the importer for its kind, all or nothing, before 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import socket
 import uuid
@@ -125,11 +126,23 @@ def reap_interrupted() -> int:
 
 
 def progress(imp: Import, rows_done: int, rows_total: int | None = None) -> None:
-    """Progress for the page's indicator; written outside any data transaction."""
-    fields: dict[str, Any] = {"rows_done": rows_done}
-    if rows_total is not None:
-        fields["rows_total"] = rows_total
-    Import.objects.filter(pk=imp.pk).update(**fields)
+    """Progress for the page's indicator.
+
+    Outside a transaction it is written to the import's row. An import that writes as it reads
+    holds its transaction open (all or nothing), where a row update would not be seen until the
+    end: its progress goes to a small file beside its rejects report instead, which the page
+    reads while the import runs (`Import.live_progress`).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        fields: dict[str, Any] = {"rows_done": rows_done}
+        if rows_total is not None:
+            fields["rows_total"] = rows_total
+        Import.objects.filter(pk=imp.pk).update(**fields)
+        return
+    imp.folder.mkdir(parents=True, exist_ok=True)
+    tmp = imp.progress_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rows_done": rows_done, "rows_total": rows_total}))
+    os.replace(tmp, imp.progress_path)
 
 
 def finish(
@@ -153,6 +166,7 @@ def finish(
         imp.message = message
         imp.details = {**imp.details, **(details or {})}
         imp.save()
+        imp.progress_path.unlink(missing_ok=True)
         record(
             f"imports.import.{status}",
             imp,

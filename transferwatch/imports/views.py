@@ -64,6 +64,7 @@ def _receive(request: HttpRequest, form: UploadForm) -> Import:
 @permission_or_404("imports.view_import")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     imp = get_import_for_user(request, pk)
+    imp.live_progress()
     template = "imports/_status.html" if request.htmx else "imports/detail.html"
     return render(request, template, {"imp": imp})
 

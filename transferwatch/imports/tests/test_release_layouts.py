@@ -356,3 +356,25 @@ def test_it_refuses_a_fully_redacted_person_key(db: Any, tmp_path: Path) -> None
         "could be recognised again"
     )
     assert Import.objects.get().status == "failed"
+
+
+def test_progress_inside_the_import_transaction_reaches_the_page(
+    db: Any, tmp_path: Path, analyst: Any
+) -> None:
+    from django.db import transaction
+    from django.urls import reverse
+
+    from transferwatch.conftest import client_for
+    from transferwatch.imports import services
+
+    path = write_csv(tmp_path / "release.csv", table("ice-unique-identifier", DETAINERS))
+    imp = services.start("detainers", path)
+    services.mark_running(imp, 3)
+    with transaction.atomic():
+        services.progress(imp, 2, 3)
+    imp.refresh_from_db()
+    assert imp.rows_done == 0  # the row is written at the end, the file now
+    html = client_for(analyst).get(reverse("import_detail", args=[imp.pk])).content.decode()
+    assert "2 of 3 rows (66%)" in html
+    services.finish(imp, "failed", message="stopped")
+    assert not imp.progress_path.exists()

@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from transferwatch.imports.detainers import facility_kind, match_key
-from transferwatch.imports.releases import parse_date
+from transferwatch.imports.release_rows import parse_date
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ def keys_for_earlier_imports(apps, schema_editor):
     """Give requests imported before natural keys their keys, criminality and outcome as now."""
     from collections import Counter
 
-    from transferwatch.imports.releases import natural_key, outcome_for
+    from transferwatch.imports.release_rows import natural_key, outcome_for
 
     TransferRequest = apps.get_model("transfers", "TransferRequest")
     requests = (
