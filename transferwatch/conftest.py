@@ -241,6 +241,22 @@ q2_packet = Quarter.parse("2015Q2")
 built = packet_services.mark_running(packet_services.queue(None, q2_packet))
 packet_services.finish(built, packet_content.build(q2_packet, pdf=False))
 # --- packet world ---
+# --- bulk review world ---
+# 20 requests of a non-priority person in the review queue of BAL, which only `fern` reviews.
+from transferwatch.transfers import review
+bal = Area.objects.get_or_create(code="BAL", defaults={"name": "Baltimore"})[0]
+bal_agency = Agency.objects.create(ori="MD0000001", name="Example County Sheriff", state="MD",
+                                   aor=bal, activation_date=date(2015, 1, 5))
+fern = User.objects.create_user("fern", password="%(password)s", first_name="Fern",
+                                last_name="Example", job_title="Supervisory Immigration Officer")
+fern.groups.add(Group.objects.get(name="ice_field_reviewer"))
+fern.areas.set([bal])
+for day in range(1, 21):
+    queued = TransferRequest.objects.create(person=Person.objects.create(), agency=bal_agency,
+                                            aor=bal, request_type="notification",
+                                            request_date=date(2016, 3, day))
+    review.classify_request(queued)
+# --- bulk review world ---
 """
 
 

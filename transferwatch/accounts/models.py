@@ -40,6 +40,21 @@ class User(AbstractUser):
 
     areas = models.ManyToManyField(Area, blank=True, related_name="users")
     title = models.CharField(max_length=32, choices=TITLES, blank=True)
+    # The position colleagues know the person by, shown wherever the person is named.
+    job_title = models.CharField(
+        max_length=120, blank=True, help_text="e.g. Supervisory Immigration Officer"
+    )
+
+    @property
+    def display_name(self) -> str:
+        """Full name and title, e.g. "Maria Lopez, Supervisory Immigration Officer".
+
+        The title is the job title, else the official title; the username stands in for a
+        missing name. No query: safe in lists that select the user.
+        """
+        name = self.get_full_name() or self.get_username()
+        title = self.job_title or (self.get_title_display() if self.title else "")
+        return f"{name}, {title}" if title else name
 
     @property
     def authorities(self) -> set[str]:

@@ -155,7 +155,7 @@ def history_rows(
     return [
         {
             "at": s.at,
-            "actor": s.actor_name,
+            "actor": s.actor.display_name if s.actor is not None else s.actor_name,
             "label": names.get(s.action, s.action.replace("_", " ").capitalize()),
             "moved": s.from_status != s.to_status,
             "from": statuses.get(s.from_status, s.from_status),

@@ -33,7 +33,7 @@ STAFF_ROLES = (
 
 class StaffChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
-        name = obj.get_full_name() or obj.get_username()
+        name = obj.display_name
         role = obj.role
         return f"{name} ({role.label})" if role else name
 

@@ -140,7 +140,7 @@ class Attendee(models.Model):
         if self.name:
             return self.name
         if self.user is not None:
-            return self.user.get_full_name() or self.user.get_username()
+            return self.user.display_name
         return "Unnamed"
 
 
@@ -207,7 +207,7 @@ class ActionItem(models.Model):
     @property
     def owner_display(self) -> str:
         if self.owner is not None:
-            name = self.owner.get_full_name() or self.owner.get_username()
+            name = self.owner.display_name
             return f"{name} ({self.owner_text})" if self.owner_text else name
         return self.owner_text or "No owner"
 

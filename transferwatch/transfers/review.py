@@ -388,3 +388,75 @@ def queue_for(user: Any) -> Any:
     else:
         return requests.none()
     return requests.filter(review_status__in=statuses).order_by("review_due", "request_date", "pk")
+
+
+# Bulk decisions (issue 14, part 4) ---------------------------------------------------------
+# A reviewer may take the same plain move on many like requests at once. Each request still goes
+# through `act` on its own: its own lock, checks, review step and audit event; a refusal of one is
+# reported (and audited, by `act`) without stopping the others.
+
+BULK_ACTIONS = ("concur",)
+BULK_MAX = 200
+UNSEEN = "not among the requests you may review"
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    action: str
+    done: list[TransferRequest]
+    refused: list[tuple[int, TransferRequest | None, str]]  # (id, request if visible, why)
+
+
+def _checked_ids(action: str, ids: list[int]) -> list[int]:
+    if action not in BULK_ACTIONS:
+        raise ReviewRefused(f"{action!r} cannot be taken on many requests at once")
+    if len(ids) > BULK_MAX:
+        raise ReviewRefused(f"select at most {BULK_MAX} requests at once")
+    return list(dict.fromkeys(ids))
+
+
+def bulk_preview(user: Any, action: str, ids: list[int]) -> BulkOutcome:
+    """What `act_many` would do, without doing or recording anything (the confirmation step).
+
+    The bulk actions carry no rule beyond permission and state, so one query answers for all.
+    """
+    ids = _checked_ids(action, ids)
+    move = MOVES[action]
+    found = TransferRequest.objects.visible_to(user).select_related("aor", "agency").in_bulk(ids)
+    allowed = user.has_perm(move.permission)
+    done, refused = [], []
+    for pk in ids:
+        transfer = found.get(pk)
+        if transfer is None:
+            refused.append((pk, None, UNSEEN))
+        elif not allowed:
+            refused.append((pk, transfer, "your role may not take this action"))
+        elif transfer.review_status not in move.sources:
+            why = f"the request is {transfer.get_review_status_display().lower()}"
+            refused.append((pk, transfer, why))
+        else:
+            done.append(transfer)
+    return BulkOutcome(action, done, refused)
+
+
+def act_many(user: Any, action: str, ids: list[int], text: str = "") -> BulkOutcome:
+    """Take `action` on each request in turn through `act`; refusals are collected, not raised."""
+    ids = _checked_ids(action, ids)
+    found = TransferRequest.objects.select_related("aor", "agency").in_bulk(ids)
+    visible = set(
+        TransferRequest.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    done, refused = [], []
+    for pk in ids:
+        transfer = found.get(pk)
+        if transfer is None:
+            refused.append((pk, None, UNSEEN))
+            continue
+        try:
+            done.append(act(transfer, action, user, text))
+        except ReviewRefused as exc:  # already audited by `act`
+            if pk in visible:
+                refused.append((pk, transfer, str(exc)))
+            else:
+                refused.append((pk, None, UNSEEN))
+    return BulkOutcome(action, done, refused)

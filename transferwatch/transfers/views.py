@@ -93,7 +93,38 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         raise Http404
     queue = review.queue_for(request.user).select_related("aor", "agency")
     page = Paginator(queue, 50).get_page(request.GET.get("page"))
-    return render(request, "transfers/queue.html", {"page": page, "today": timezone.localdate()})
+    context = {
+        "page": page,
+        "today": timezone.localdate(),
+        "can_bulk": request.user.has_perm(review.REVIEW),
+    }
+    return render(request, "transfers/queue.html", context)
+
+
+def _selected_ids(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("ids") if v.isdigit()][: review.BULK_MAX + 1]
+
+
+@require_POST
+@permission_or_404(review.REVIEW)
+def review_bulk(request: HttpRequest) -> HttpResponse:
+    """Concur with many requests: a confirmation page first, then each request through `act`."""
+    action = request.POST.get("action", "concur")
+    ids = _selected_ids(request)
+    if not ids:
+        messages.error(request, "Select at least one request.")
+        return redirect("review_queue")
+    try:
+        if request.POST.get("confirmed") != "yes":
+            outcome = review.bulk_preview(request.user, action, ids)
+            context = {"outcome": outcome, "label": review.MOVES[action].label}
+            return render(request, "transfers/bulk_confirm.html", context)
+        outcome = review.act_many(request.user, action, ids, request.POST.get("text", ""))
+    except review.ReviewRefused as exc:
+        messages.error(request, f"{str(exc).capitalize()}.")
+        return redirect("review_queue")
+    context = {"outcome": outcome, "label": review.MOVES[action].label}
+    return render(request, "transfers/bulk_result.html", context)
 
 
 def _person_page(request: HttpRequest, person: Person, revealed: bool) -> HttpResponse:

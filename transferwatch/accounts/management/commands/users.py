@@ -47,6 +47,13 @@ class Command(BaseCommand):
         create.add_argument("--area", action="append", default=[], help="AOR code, e.g. PHI")
         create.add_argument("--email", default="")
         create.add_argument(
+            "--first-name", default="", help="shown with the title wherever the user is named"
+        )
+        create.add_argument("--last-name", default="")
+        create.add_argument(
+            "--job-title", default="", help="e.g. 'Supervisory Immigration Officer'"
+        )
+        create.add_argument(
             "--title",
             default="",
             choices=[code for code, _ in User.TITLES if code],
@@ -112,7 +119,14 @@ class Command(BaseCommand):
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = getpass.getpass("Password: ")
-        user = User(username=username, email=options["email"], title=options["title"])
+        user = User(
+            username=username,
+            email=options["email"],
+            title=options["title"],
+            first_name=options["first_name"],
+            last_name=options["last_name"],
+            job_title=options["job_title"],
+        )
         try:
             validate_password(password, user)
         except ValidationError as exc:
