@@ -196,6 +196,8 @@ def classify_imported(imp: Import, progress: Any = None) -> dict[str, int]:
 
 def classification_message(counts: dict[str, int]) -> str:
     """What the classification of an import did, in parts that add up to the requests."""
+    if not counts.get("requests"):
+        return "no new requests to classify"
     consistent = counts["classified"] - counts["queued"]
     return (
         f"of {plural(counts.get('requests', 0), 'new request')}: "
