@@ -6,7 +6,9 @@ import os
 import sys
 
 # Commands that must work without a database (help, version, settings checks).
-NO_DATABASE = {"help", "--help", "-h", "version", "--version", "check", "collectstatic", "synth"}
+NO_DATABASE = {
+    "help", "--help", "-h", "version", "--version", "check", "collectstatic", "synth", "mail_server",
+}  # fmt: skip
 
 
 def _fail(message: str, status: int) -> None:

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from transferwatch.api.views import api
+from transferwatch.notifications.views import preferences
 
 urlpatterns = [
     path("", include("transferwatch.accounts.urls")),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("escalations/", include("transferwatch.escalations.urls")),
     path("meetings/", include("transferwatch.meetings.urls")),
     path("outbox/", include("transferwatch.notifications.urls")),
+    path("account/notifications/", preferences, name="notification_preferences"),
     path("report/", include("transferwatch.cases.public_urls")),
     path("public/", include("transferwatch.reports.public_urls")),
     path("reports/", include("transferwatch.reports.urls")),

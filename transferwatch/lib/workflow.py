@@ -117,6 +117,7 @@ def move(
                 actor=user,
                 changes={"status": {"from": source, "to": m.target}},
             )
+            _tell_whose_work_it_is(locked, action, user)
     if why is None:
         obj.refresh_from_db()
         return obj
@@ -142,6 +143,14 @@ def created(obj: Any, user: Any, text: str = "", status: str | None = None) -> N
         text=text,
     )
     record(f"{obj._meta.label_lower}.created", obj, actor=user, changes={"status": obj.status})
+    _tell_whose_work_it_is(obj, "created", user)
+
+
+def _tell_whose_work_it_is(obj: Any, action: str, user: Any) -> None:
+    """Queue the notices of new work the move made (sent once the transaction commits)."""
+    from transferwatch.notifications.notices import after_move
+
+    after_move(obj, action, user)
 
 
 def history_rows(

@@ -3,8 +3,10 @@
 A lifecycle move that sends something (a letter, an inquiry's recommendations, a final PD
 determination) queues a `Message` in its own transaction; the message is sent once that
 transaction commits, and its row records the outcome. A failed message is sent again from the
-outbox page. Later kinds (new work in a queue, due dates, daily digests) are more rows of the
-same table: a message to a staff user names the user, whose address is read when it is sent.
+outbox page. Notices to staff (new work in a queue, due dates coming and passed) are more rows
+of the same table: a message to a staff user names the user, whose address is read when it is
+sent. A user who chose the daily digest (`Preference`) has their notices held; the daily command
+(`transferwatch notify_daily`) gathers each user's held notices into one digest message.
 """
 
 from __future__ import annotations
@@ -40,8 +42,17 @@ class Message(models.Model):
         ("letter", "Letter (notice or referral)"),
         ("recommendations", "Inquiry recommendations"),
         ("pd_final", "Final PD determination"),
+        ("work", "New work waiting"),
+        ("due", "Due date coming or passed"),
+        ("digest", "Daily digest"),
     ]
-    STATUSES = [("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")]
+    STATUSES = [
+        ("queued", "Queued"),
+        ("sent", "Sent"),
+        ("failed", "Failed"),
+        ("held", "Held for the daily digest"),
+        ("digested", "Sent in a daily digest"),
+    ]
 
     kind = models.CharField(max_length=24, choices=KINDS)
     status = models.CharField(max_length=8, choices=STATUSES, default="queued")
@@ -61,6 +72,12 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     failure = models.CharField(max_length=200, blank=True)
+    # What a notice is about, so that a daily run never tells the same thing twice
+    # (e.g. "due:cases.inquiry:7:coming:2026-12-07"); empty for messages that are not notices.
+    key = models.CharField(max_length=120, blank=True)
+    digest = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )  # the digest that carried a held notice
 
     objects = MessageQuerySet.as_manager()
 
@@ -70,6 +87,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["content_type", "object_id"]),
             models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["user", "key"]),
         ]
 
     def __str__(self) -> str:
@@ -87,3 +105,21 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Preference(models.Model):
+    """How a staff user hears about their work: each notice at once, or one digest a day."""
+
+    DELIVERIES = [
+        ("immediate", "Immediately, one e-mail per notice"),
+        ("daily", "Once a day, all notices in one e-mail (daily digest)"),
+    ]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    delivery = models.CharField(max_length=10, choices=DELIVERIES, default="immediate")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Notification preference {self.pk}"

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from transferwatch.audit.services import record
 from transferwatch.lib.workflow import Refused
-from transferwatch.notifications.models import RETRY, Attachment, Message
+from transferwatch.notifications.models import RETRY, Attachment, Message, Preference
 
 logger = logging.getLogger(__name__)
 
@@ -42,30 +42,41 @@ def queue(
     user: Any = None,
     attachments: Iterable[tuple[str, bytes, str]] = (),
     url: str = "",
+    number: str = "",
+    key: str = "",
+    hold: bool = False,
 ) -> Message:
     """Keep a message in the outbox and send it when the current transaction commits.
 
-    `about` is the record the message concerns (named by its `number`); `to` are outside
-    addresses, `user` a staff recipient; `attachments` are (filename, content, MIME type);
-    `url` is the path of the record's page.
+    `about` is the record the message concerns (named by its `number`, or `number` when given);
+    `to` are outside addresses, `user` a staff recipient; `attachments` are (filename, content,
+    MIME type); `url` is the path of the record's page. A notice has a `key` (what it tells);
+    `hold` keeps it for the recipient's daily digest instead of sending it.
     """
     message = Message.objects.create(
         kind=kind,
+        status="held" if hold else "queued",
         content_type=ContentType.objects.get_for_model(about),
         object_id=about.pk,
-        record_number=(getattr(about, "number", "") or str(about))[:100],
+        record_number=(number or getattr(about, "number", "") or str(about))[:100],
         record_url=url,
         user=user,
         to=list(to),
         subject=subject,
         body=body,
+        key=key,
     )
     Attachment.objects.bulk_create(
         Attachment(message=message, filename=name, mimetype=mimetype, content=content)
         for name, content, mimetype in attachments
     )
-    record("notifications.message.queued", message, changes={"kind": kind})
-    transaction.on_commit(partial(deliver, message.pk), robust=True)
+    record(
+        "notifications.message.queued",
+        message,
+        changes={"kind": kind, "held": hold} if hold else {"kind": kind},
+    )
+    if not hold:
+        transaction.on_commit(partial(deliver, message.pk), robust=True)
     return message
 
 
@@ -146,3 +157,27 @@ def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno:
         return f"{name} (errno {exc.errno})"
     return name
+
+
+def delivery_of(user: Any) -> str:
+    """`immediate` or `daily`: how the user chose to receive notices (immediate unless chosen)."""
+    chosen = Preference.objects.filter(user=user).values_list("delivery", flat=True).first()
+    return chosen or "immediate"
+
+
+def set_delivery(user: Any, delivery: str) -> None:
+    """Record the user's choice (audited). Notices already held stay for the next digest."""
+    if delivery not in dict(Preference.DELIVERIES):
+        raise ValueError(f"unknown delivery {delivery!r}")
+    with transaction.atomic():
+        before = delivery_of(user)
+        Preference.objects.update_or_create(
+            user=user, defaults={"delivery": delivery, "changed_at": timezone.now()}
+        )
+        if before != delivery:
+            record(
+                "notifications.preference.changed",
+                user,
+                actor=user,
+                changes={"delivery": {"from": before, "to": delivery}},
+            )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +12,15 @@ from django.views.decorators.http import require_POST
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.lib.workflow import Refused
 from transferwatch.notifications import services
-from transferwatch.notifications.models import RETRY, VIEW, Attachment, Message
+from transferwatch.notifications.models import RETRY, VIEW, Attachment, Message, Preference
+
+
+class PreferenceForm(forms.Form):
+    delivery = forms.ChoiceField(
+        choices=Preference.DELIVERIES,
+        widget=forms.RadioSelect,
+        label="Send me notices of new work and due dates",
+    )
 
 
 @permission_or_404(VIEW)
@@ -46,3 +56,20 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, f"Message {message.pk} failed again: {message.failure}.")
     return redirect("outbox")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """How the signed-in user hears about new work and due dates: at once or in a daily digest."""
+    current = services.delivery_of(request.user)
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            services.set_delivery(request.user, form.cleaned_data["delivery"])
+            messages.success(request, "Your choice is saved.")
+            return redirect("notification_preferences")
+    else:
+        form = PreferenceForm(initial={"delivery": current})
+    held = Message.objects.filter(user=request.user, status="held").count()
+    context = {"form": form, "held": held, "email": request.user.email}
+    return render(request, "notifications/preferences.html", context)

@@ -30,3 +30,39 @@ def queue_one(phi_agency: Any, django_capture_on_commit_callbacks: Any) -> Any:
         return message
 
     return queue
+
+
+@pytest.fixture
+def inquiry(phi_request: Any, phi_agency: Any, investigator: Any) -> Any:
+    """An inquiry under way about the PHI transfer (made directly: no notices of its own)."""
+    from transferwatch.cases.models import Allegation, Inquiry
+
+    allegation = Allegation.objects.create(
+        agency=phi_agency, types=["profiling_ethnicity"], source="public", channel="web"
+    )
+    allegation.transfers.add(phi_request)
+    return Inquiry.objects.create(
+        allegation=allegation, investigator=investigator, status="investigating"
+    )
+
+
+@pytest.fixture
+def pd_draft(inquiry: Any, investigator: Any, phi_request: Any) -> Any:
+    from transferwatch.discretion import services as discretion
+
+    return discretion.create(
+        investigator,
+        inquiry,
+        person=phi_request.person,
+        transfer=phi_request,
+        bases=["profiling"],
+        person_status=["victim"],
+        agency_conduct="Stopped for a broken tail light, held for a fingerprint check.",
+    )
+
+
+def give_addresses(*users: Any) -> None:
+    """Invented addresses for staff users (`<username>@staff.example`)."""
+    for user in users:
+        user.email = f"{user.username}@staff.example"
+        user.save(update_fields=["email"])
