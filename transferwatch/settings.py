@@ -175,6 +175,8 @@ ATTACHMENTS_DIR = DATA_DIR / "attachments"
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAX_FILES = 5
 REPORT_MAX_REQUEST_BYTES = ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024
+# The most rows one CSV or Excel export of a staff list holds (streamed; Excel stops at 1,048,575).
+EXPORT_MAX_ROWS = config.env_int(ENV, "TRANSFERWATCH_EXPORT_MAX_ROWS", 1_000_000)
 
 # E-mail goes to an SMTP server (by default a local one on 127.0.0.1, as `make demo` starts);
 # every message is kept in the outbox (transferwatch/notifications), delivered or failed.

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,12 +26,40 @@ from transferwatch.audit.services import diff, record
 from transferwatch.escalations.services import agency_timeline
 from transferwatch.imports.facilities import import_upload
 from transferwatch.imports.warehouse import store
+from transferwatch.lib import exports
+from transferwatch.lib.listing import Column, Sorting, list_context
 from transferwatch.monitoring.services import agency_section
 from transferwatch.transfers.models import TransferRequest
 
 
 def get_agency_for_user(request: HttpRequest, ori: str) -> Agency:
     return get_object_or_404(Agency.objects.visible_to(request.user), ori=ori)
+
+
+AGENCY_SORTING = Sorting(
+    [
+        Column("name", "Agency", ("name", "state")),
+        Column("ori", "ORI", ("ori",)),
+        Column("state", "State", ("state", "name")),
+        Column("area", "Area", ("aor__code", "name")),
+        Column("since", "Taking part since", ("activation_date", "name"), desc_first=True),
+        Column("population", "Population", ("population", "name"), numeric=True),
+        Column("requests", "Transfer requests", ("n_requests", "name"), numeric=True),
+    ],
+    default="state",
+)
+AGENCY_EXPORT = exports.ExportSpec(
+    "agencies",
+    [
+        exports.Field("ORI", lambda a: a.ori),
+        exports.Field("Agency", lambda a: a.name),
+        exports.Field("State", lambda a: a.state),
+        exports.Field("Area", lambda a: a.aor.code if a.aor else ""),
+        exports.Field("Taking part since", lambda a: a.activation_date),
+        exports.Field("Population", lambda a: a.population),
+        exports.Field("Transfer requests", lambda a: a.n_requests),
+    ],
+)
 
 
 @permission_or_404("agencies.view_agency")
@@ -44,9 +71,16 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             agencies = agencies.filter(Q(name__icontains=q) | Q(ori__iexact=q))
         if state := form.cleaned_data["state"]:
             agencies = agencies.filter(state=state.upper())
-    agencies = agencies.annotate(n_requests=Count("transfer_requests")).order_by("state", "name")
-    page = Paginator(agencies, 50).get_page(request.GET.get("page"))
-    return render(request, "agencies/list.html", {"form": form, "page": page})
+    agencies = agencies.annotate(n_requests=Count("transfer_requests"))
+    agencies, sort = AGENCY_SORTING.apply(agencies, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, AGENCY_EXPORT, agencies, fmt, form=form, sort=sort)
+    context = {
+        "form": form,
+        **list_context(request, agencies, AGENCY_SORTING, sort),
+        **exports.links(AGENCY_EXPORT, request.user),
+    }
+    return render(request, "agencies/list.html", context)
 
 
 @permission_or_404("agencies.view_agency")
@@ -105,60 +139,36 @@ def agency_edit(request: HttpRequest, ori: str) -> HttpResponse:
 
 # ---------------------------------------------------------------- facilities and their agencies
 
-# sort key -> order_by fields; the table's columns in order, with their labels.
-FACILITY_SORTS = {
-    "name": ("name", "state"),
-    "code": ("code", "name"),
-    "state": ("state", "name"),
-    "kind": ("kind", "name"),
-    "agency": ("agency__name", "name"),
-    "link": ("agency_source", "name"),
-    "requests": ("n_requests", "name"),
-    "without": ("n_without", "name"),
-}
-FACILITY_COLUMNS = [
-    ("name", "Facility", False),
-    ("code", "Code", False),
-    ("state", "State", False),
-    ("kind", "Kind", False),
-    ("agency", "Agency", False),
-    ("link", "Linked by", False),
-    ("requests", "Transfer requests", True),
-    ("without", "Without an agency", True),
-]
-DEFAULT_FACILITY_SORT = "-requests"
-
-
-def _facility_order(sort: str) -> tuple[str, list[str]]:
-    field = sort.removeprefix("-")
-    if field not in FACILITY_SORTS:
-        sort, field = DEFAULT_FACILITY_SORT, DEFAULT_FACILITY_SORT.removeprefix("-")
-    first, *rest = FACILITY_SORTS[field]
-    return sort, [f"-{first}" if sort.startswith("-") else first, *rest, "pk"]
-
-
-def _sort_headers(request: HttpRequest, sort: str) -> list[dict[str, Any]]:
-    """Each column's label, its sort link (the other direction when it is the current sort)."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    headers = []
-    for key, label, numeric in FACILITY_COLUMNS:
-        current = sort.removeprefix("-") == key
-        descending = sort.startswith("-")
-        # A click on the current column reverses it; numbers start largest first.
-        flip = descending if current else not numeric
-        target = key if flip else f"-{key}"
-        query["sort"] = target
-        headers.append(
-            {
-                "label": label,
-                "url": "?" + query.urlencode(),
-                "numeric": numeric,
-                "aria_sort": ("descending" if descending else "ascending") if current else "",
-                "next": "descending" if target.startswith("-") else "ascending",
-            }
-        )
-    return headers
+# The table's columns in order: sort key, label, ORDER BY fields (the Facilities page was the first
+# sortable list; lib/listing.py is its approach made common).
+FACILITY_SORTING = Sorting(
+    [
+        Column("name", "Facility", ("name", "state")),
+        Column("code", "Code", ("code", "name")),
+        Column("state", "State", ("state", "name")),
+        Column("kind", "Kind", ("kind", "name")),
+        Column("agency", "Agency", ("agency__name", "name")),
+        Column("link", "Linked by", ("agency_source", "name")),
+        Column("requests", "Transfer requests", ("n_requests", "name"), numeric=True),
+        Column("without", "Without an agency", ("n_without", "name"), numeric=True),
+    ],
+    default="-requests",
+)
+FACILITY_EXPORT = exports.ExportSpec(
+    "facilities",
+    [
+        exports.Field("Facility", lambda f: f.name),
+        exports.Field("Code", lambda f: f.code),
+        exports.Field("City", lambda f: f.city),
+        exports.Field("State", lambda f: f.state),
+        exports.Field("Kind", lambda f: f.get_kind_display()),
+        exports.Field("Agency ORI", lambda f: f.agency.ori if f.agency else ""),
+        exports.Field("Agency", lambda f: f.agency.name if f.agency else ""),
+        exports.Field("Linked by", lambda f: f.get_agency_source_display()),
+        exports.Field("Transfer requests", lambda f: f.n_requests),
+        exports.Field("Without an agency", lambda f: f.n_without),
+    ],
+)
 
 
 @permission_or_404("agencies.change_facility")
@@ -179,17 +189,15 @@ def facility_list(request: HttpRequest) -> HttpResponse:
         facilities = form.apply(facilities)
     elif form.is_bound:
         facilities = facilities.none()
-    sort, order = _facility_order(request.GET.get("sort", DEFAULT_FACILITY_SORT))
-    page = Paginator(facilities.order_by(*order), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    facilities, sort = FACILITY_SORTING.apply(facilities, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, FACILITY_EXPORT, facilities, fmt, form=form, sort=sort)
     context = {
         "form": form,
         "upload": upload,
         "can_upload": request.user.has_perm("imports.add_import"),
-        "page": page,
-        "query": query.urlencode(),
-        "headers": _sort_headers(request, sort),
+        **list_context(request, facilities, FACILITY_SORTING, sort),
+        **exports.links(FACILITY_EXPORT, request.user),
         "coverage": coverage(TransferRequest.objects.visible_to(request.user)),
     }
     return render(request, "agencies/facility_list.html", context)

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -25,8 +24,15 @@ from transferwatch.cases.forms import (
     RecommendationForm,
     StaffAllegationForm,
 )
+from transferwatch.cases.lists import (
+    ALLEGATION_EXPORT,
+    ALLEGATION_SORTING,
+    INQUIRY_EXPORT,
+    INQUIRY_SORTING,
+)
 from transferwatch.cases.models import Allegation, Attachment, Inquiry, Recommendation
-from transferwatch.lib import workflow
+from transferwatch.lib import exports, workflow
+from transferwatch.lib.listing import list_context
 
 VIEW = "cases.view_allegation"
 REPORT = "cases.report_allegation"
@@ -66,15 +72,19 @@ def allegation_list(request: HttpRequest) -> HttpResponse:
     if not (request.user.has_perm(VIEW) or request.user.has_perm(REPORT)):
         raise Http404
     form = AllegationFilter(request.GET or None)
-    allegations = Allegation.objects.visible_to(request.user).select_related("agency")
+    allegations = Allegation.objects.visible_to(request.user)
     if form.is_valid():
         allegations = form.apply(allegations)
     elif form.is_bound:
         allegations = allegations.none()
-    page = Paginator(allegations, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    allegations, sort = ALLEGATION_SORTING.apply(allegations, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, ALLEGATION_EXPORT, allegations, fmt, form=form, sort=sort)
+    context = {
+        "form": form,
+        **list_context(request, allegations.select_related("agency"), ALLEGATION_SORTING, sort),
+        **exports.links(ALLEGATION_EXPORT, request.user),
+    }
     return render(request, "cases/allegation_list.html", context)
 
 
@@ -241,13 +251,18 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
     else:
         show = "mine"
         inquiries = inquiries.filter(investigator=request.user)
+    inquiries, sort = INQUIRY_SORTING.apply(inquiries, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(
+            request, INQUIRY_EXPORT, inquiries, fmt, filters={"show": show}, sort=sort
+        )
     inquiries = inquiries.select_related("agency", "allegation", "investigator")
-    page = Paginator(inquiries, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "cases/inquiry_list.html",
-        {"page": page, "show": show, "query": f"show={show}"},
-    )
+    context = {
+        "show": show,
+        **list_context(request, inquiries, INQUIRY_SORTING, sort),
+        **exports.links(INQUIRY_EXPORT, request.user),
+    }
+    return render(request, "cases/inquiry_list.html", context)
 
 
 def _inquiry_page(

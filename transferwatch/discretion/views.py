@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +14,10 @@ from transferwatch.audit.services import record
 from transferwatch.cases.models import Inquiry
 from transferwatch.discretion import services
 from transferwatch.discretion.forms import DECISION_CHOICES, PDFilter, PDRequestForm
+from transferwatch.discretion.lists import PD_EXPORT, PD_SORTING, with_days_to_final
 from transferwatch.discretion.models import BASES, PERSON_STATUS, PDRequest
-from transferwatch.lib import workflow
+from transferwatch.lib import exports, workflow
+from transferwatch.lib.listing import list_context
 from transferwatch.transfers.models import Person
 
 
@@ -60,19 +61,17 @@ def pd_list(request: HttpRequest) -> HttpResponse:
         requests = form.apply(requests)
     elif form.is_bound:
         requests = requests.none()
-    page = Paginator(requests.select_related("aor", "inquiry"), 50).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    ordered, sort = PD_SORTING.apply(with_days_to_final(requests), request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, PD_EXPORT, ordered, fmt, form=form, sort=sort)
     title = "PD requests"
     if request.user.is_area_scoped:
         title = "PD requests of my area" + ("s" if request.user.areas.count() > 1 else "")
     stats = services.stats(requests)
     context = {
         "form": form,
-        "page": page,
-        "query": query.urlencode(),
+        **list_context(request, ordered.select_related("aor", "inquiry"), PD_SORTING, sort),
+        **exports.links(PD_EXPORT, request.user),
         "stats": stats,
         "status_counts": [(label, stats.by_status[code]) for code, label in PDRequest.STATUSES],
         "title": title,

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -20,13 +19,20 @@ from transferwatch.escalations.forms import (
     NewDueDateForm,
     default_recipient,
 )
+from transferwatch.escalations.lists import (
+    ESCALATION_EXPORT,
+    ESCALATION_SORTING,
+    MEASURE_EXPORT,
+    MEASURE_SORTING,
+)
 from transferwatch.escalations.models import (
     DEFAULT_LEGAL_BASIS,
     KINDS,
     Escalation,
     RemedialMeasure,
 )
-from transferwatch.lib import csp, workflow
+from transferwatch.lib import csp, exports, workflow
+from transferwatch.lib.listing import list_context
 
 VIEW = "escalations.view_escalation"
 VIEW_MEASURE = "escalations.view_remedialmeasure"
@@ -65,18 +71,25 @@ def _available(moves: dict[str, workflow.Move], obj: Any, user: Any) -> list[tup
 @permission_or_404(VIEW)
 def escalation_list(request: HttpRequest) -> HttpResponse:
     form = EscalationFilter(request.GET or None)
-    escalations = Escalation.objects.visible_to(request.user).select_related("agency")
+    visible = Escalation.objects.visible_to(request.user)
+    escalations = visible
     if form.is_valid():
         if kind := form.cleaned_data["kind"]:
             escalations = escalations.filter(kind=kind)
         if status := form.cleaned_data["status"]:
             escalations = escalations.filter(status=status)
-    page = Paginator(escalations, 50).get_page(request.GET.get("page"))
+    elif form.is_bound:
+        escalations = escalations.none()
+    escalations, sort = ESCALATION_SORTING.apply(escalations, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, ESCALATION_EXPORT, escalations, fmt, form=form, sort=sort)
+    rows = escalations.select_related("agency")
     context = {
         "form": form,
-        "page": page,
+        **list_context(request, rows, ESCALATION_SORTING, sort),
+        **exports.links(ESCALATION_EXPORT, request.user),
         "can_add": request.user.has_perm(services.ADD),
-        "waiting": escalations.filter(status="draft").count()
+        "waiting": visible.filter(status="draft").count()
         if request.user.has_perm(services.APPROVE)
         else None,
     }
@@ -204,15 +217,21 @@ def escalation_letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_or_404(VIEW_MEASURE)
 def measure_list(request: HttpRequest) -> HttpResponse:
-    measures = RemedialMeasure.objects.visible_to(request.user).select_related("agency")
+    measures = RemedialMeasure.objects.visible_to(request.user)
     status = request.GET.get("status", "")
     if status in dict(RemedialMeasure.STATUSES):
         measures = measures.filter(status=status)
     elif status == "overdue":
         measures = measures.overdue()
-    page = Paginator(measures, 50).get_page(request.GET.get("page"))
+    else:
+        status = ""
+    measures, sort = MEASURE_SORTING.apply(measures, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        filters = {"status": status}
+        return exports.respond(request, MEASURE_EXPORT, measures, fmt, filters=filters, sort=sort)
     context = {
-        "page": page,
+        **list_context(request, measures.select_related("agency"), MEASURE_SORTING, sort),
+        **exports.links(MEASURE_EXPORT, request.user),
         "status": status,
         "statuses": RemedialMeasure.STATUSES,
         "can_add": request.user.has_perm("escalations.add_remedialmeasure"),

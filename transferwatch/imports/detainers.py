@@ -192,9 +192,12 @@ def _held(rows: list[Row]) -> set[str]:
     held: set[str] = set()
     for chunk in _batched(keys, 2000):
         held.update(
-            TransferRequest.objects.filter(natural_key__in=chunk).values_list(
-                "natural_key", flat=True
-            )
+            # the exclude names the unique index's condition, so SQLite can use that index
+            # (without it every chunk scans the whole table: EXPLAIN QUERY PLAN shows SCAN)
+            TransferRequest.objects.filter(natural_key__in=chunk)
+            .exclude(natural_key="")
+            .order_by()
+            .values_list("natural_key", flat=True)
         )
     return held
 

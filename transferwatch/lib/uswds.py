@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
@@ -42,3 +44,10 @@ def split_words(value: str) -> list[str]:
 def field(form: object, name: str) -> BoundField:
     """`form|field:"name"`: the bound field, for laying out fields in groups."""
     return form[name]  # type: ignore[index, no-any-return]
+
+
+@register.filter
+def page_numbers(page: Any) -> list[int]:
+    """The page numbers to link around the current page; 0 stands for the pages left out."""
+    numbers = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return [n if isinstance(n, int) else 0 for n in numbers]

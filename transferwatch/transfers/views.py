@@ -11,8 +11,11 @@ from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.audit.services import record
+from transferwatch.lib import exports
+from transferwatch.lib.listing import list_context
 from transferwatch.transfers import review
 from transferwatch.transfers.forms import TransferFilter
+from transferwatch.transfers.lists import TRANSFER_EXPORT, TRANSFER_SORTING
 from transferwatch.transfers.models import Person, TransferRequest
 
 
@@ -33,11 +36,15 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
         requests = form.apply(requests)
     elif form.is_bound:
         requests = requests.none()
+    requests, sort = TRANSFER_SORTING.apply(requests, request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, TRANSFER_EXPORT, requests, fmt, form=form, sort=sort)
     requests = requests.select_related("aor", "agency", "facility")
-    page = Paginator(requests, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        **list_context(request, requests, TRANSFER_SORTING, sort),
+        **exports.links(TRANSFER_EXPORT, request.user),
+    }
     template = "transfers/_search.html" if request.htmx else "transfers/list.html"
     return render(request, template, context)
 

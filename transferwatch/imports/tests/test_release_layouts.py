@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.test.utils import CaptureQueriesContext
 
 import transferwatch
 from transferwatch.imports.detainers import import_detainers
@@ -378,3 +379,24 @@ def test_progress_inside_the_import_transaction_reaches_the_page(
     assert "2 of 3 rows (66%)" in html
     services.finish(imp, "failed", message="stopped")
     assert not imp.progress_path.exists()
+
+
+def test_looking_up_held_detainers_uses_the_natural_key_index(db: Any) -> None:
+    from django.db import connection
+
+    from transferwatch.imports.detainers import _held
+    from transferwatch.imports.release_rows import Row
+
+    row = Row(
+        line=2, request_date=date(2015, 1, 5), request_type="detainer", form="", outcome="",
+        lift_reason="", facility_name="X", facility_code="", city="", state="PA", aor="",
+        state_aor="PHI", natural_key="k" * 32,
+    )  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        assert _held([row]) == set()
+    sql = queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+            plan = " ".join(str(r) for r in cursor.fetchall())
+            assert "transfer_natural_key" in plan and "SCAN transfers_transferrequest" not in plan

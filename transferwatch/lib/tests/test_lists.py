@@ -1,0 +1,638 @@
+"""Every staff list that can grow: sortable columns, pages, and CSV/Excel exports.
+
+Per list: scope (an ICE field reviewer of one area never gets another area's rows), masking of
+personal fields unless the role may reveal them, one audit event per export (list, filters, row
+count, format; no personal data), the page's filters and order applied, formula neutralising,
+sorting by every column through an allow-list with `aria-sort`, pages that keep filters and
+sort, and query counts that do not grow with rows (lib/listing.py, lib/exports.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import fastexcel
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from transferwatch.accounts.models import Area
+from transferwatch.agencies.models import Agency, Facility
+from transferwatch.audit.models import Event
+from transferwatch.audit.services import record
+from transferwatch.cases import services as case_services
+from transferwatch.cases.models import Allegation, Inquiry
+from transferwatch.conftest import CANARY_A_NUMBER, CANARY_NAME, client_for, make_user
+from transferwatch.discretion.models import PDRequest
+from transferwatch.escalations.models import Escalation, RemedialMeasure
+from transferwatch.lib import exports
+from transferwatch.lib.listing import Column, Sorting
+from transferwatch.transfers.models import Person, TransferRequest
+
+FORMULA = '=HYPERLINK("http://example.invalid","x")'
+NEUTRALISED = "'" + FORMULA
+
+
+# ------------------------------------------------------------------------ reading exports
+
+
+def body(response: Any) -> bytes:
+    assert response.status_code == 200, response.content[:500]
+    return b"".join(response.streaming_content)
+
+
+def csv_rows(response: Any) -> list[dict[str, str]]:
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    text = body(response).decode("utf-8")
+    assert text.startswith("\ufeff")  # so that Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def xlsx_rows(response: Any) -> list[dict[str, Any]]:
+    assert response["Content-Type"] == exports.FORMATS["xlsx"][0]
+    sheet = fastexcel.read_excel(body(response)).load_sheet(0)
+    frame = sheet.to_polars()
+    return [dict(row) for row in frame.iter_rows(named=True)]
+
+
+def export(client: Any, url: str, fmt: str = "csv", **params: str) -> list[dict[str, Any]]:
+    response = client.get(url, {**params, "export": fmt})
+    return csv_rows(response) if fmt == "csv" else xlsx_rows(response)
+
+
+def export_events() -> list[Event]:
+    return list(Event.objects.filter(action__startswith="exports.").order_by("seq"))
+
+
+# ------------------------------------------------------------------------ a small world
+
+
+@pytest.fixture
+def world(
+    db: Any,
+    phi_request: TransferRequest,
+    nyc_request: TransferRequest,
+    phi_agency: Agency,
+    nyc_agency: Agency,
+    investigator: Any,
+    field_phi: Any,
+) -> dict[str, Any]:
+    """Records in PHI and NYC for every list; text a spreadsheet would run as a formula."""
+    odd = Agency.objects.create(ori="PA0990000", name=FORMULA, state="PA", aor=phi_agency.aor)
+    Facility.objects.create(name=FORMULA, state="PA", agency=odd)
+    TransferRequest.objects.filter(pk=phi_request.pk).update(lift_reason=FORMULA)
+    allegation, _ = case_services.create_allegation(
+        case_services.AllegationData(
+            source="public",
+            channel="web",
+            types=["profiling_ethnicity"],
+            agency=phi_agency,
+            agency_text=FORMULA,
+            people=[
+                case_services.PersonData(
+                    name=CANARY_NAME, a_number=CANARY_A_NUMBER, birth_date=date(1988, 4, 3)
+                )
+            ],
+        ),
+    )
+    allegation.transfers.add(phi_request, nyc_request)
+    inquiry = Inquiry.objects.create(
+        allegation=allegation, agency=odd, investigator=investigator, status="investigating"
+    )
+    now = timezone.now()
+    pds = {}
+    for code, transfer in (("PHI", phi_request), ("NYC", nyc_request)):
+        pds[code] = PDRequest.objects.create(
+            inquiry=inquiry,
+            person=transfer.person,
+            transfer=transfer,
+            aor=transfer.aor,
+            bases=["profiling"],
+            agency_conduct="Held for a fingerprint check.",
+            status="submitted",
+            submitted_at=now,
+            due_at=now + timedelta(days=30),
+            created_by=investigator,
+        )
+    Person.objects.filter(pk=nyc_request.person_id).update(name="+Plus Person")
+    letter = Escalation.objects.create(
+        kind="doj",
+        agency=odd,
+        recipient="Civil Rights Division",
+        subject=FORMULA,
+        concerns="c",
+        reasons="r",
+        created_by=investigator,
+    )
+    RemedialMeasure.objects.create(
+        agency=odd,
+        kind="training",
+        description="d",
+        owner=FORMULA,
+        due_date=date(2030, 1, 1),
+        escalation=letter,
+        created_by=investigator,
+    )
+    with_formula = record("tests.formula", object_type="tests", object_id=FORMULA[:60])
+    return {"pds": pds, "letter": letter, "inquiry": inquiry, "event": with_formula}
+
+
+def reader_without_reveal(*perms: str, areas: tuple[str, ...] = ()) -> Any:
+    """A user holding only the view permissions (no role, so scoped to `areas`)."""
+    user = make_user("viewer", None, areas)
+    for perm in perms:
+        app, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+        )
+    return type(user).objects.get(pk=user.pk)  # fresh permission cache
+
+
+# ------------------------------------------------------------------------ the lists
+
+
+@dataclass(frozen=True)
+class StaffList:
+    url: str
+    user: str  # a conftest user fixture that may see the list
+    first_column: str  # the export's first header (the record's id)
+    make: Callable[[int], None]  # adds n rows the user sees
+    per_page: int = 50
+
+
+def _phi() -> Area:
+    return Area.objects.get(code="PHI")
+
+
+def _agency() -> Agency:
+    return Agency.objects.get(ori="PA0460000")
+
+
+def make_transfers(n: int) -> None:
+    agency = _agency()
+    TransferRequest.objects.bulk_create(
+        TransferRequest(
+            request_type=("detainer", "notification")[i % 2],
+            request_date=date(2016, 1, 1) + timedelta(days=i % 7),
+            aor=agency.aor,
+            agency=agency,
+            person=Person.objects.create(name=f"P{i}"),
+        )
+        for i in range(n)
+    )
+
+
+def make_allegations(n: int) -> None:
+    now = timezone.now()
+    start = Allegation.objects.count()
+    Allegation.objects.bulk_create(
+        Allegation(
+            number=f"CRCL-A-2015-{start + i:06d}",
+            source="public",
+            channel="web",
+            types=["profiling_race"],
+            agency=_agency(),
+            status=("received", "triaged")[i % 2],
+            received_at=now - timedelta(days=i % 5),
+            due_at=now,
+        )
+        for i in range(n)
+    )
+
+
+def make_inquiries(n: int) -> None:
+    allegation = Allegation.objects.first()
+    start = Inquiry.objects.count()
+    Inquiry.objects.bulk_create(
+        Inquiry(
+            number=f"CRCL-I-2015-{start + i:06d}",
+            allegation=allegation,
+            agency=_agency(),
+            status=("open", "investigating")[i % 2],
+        )
+        for i in range(n)
+    )
+
+
+def make_pd_requests(n: int) -> None:
+    first = PDRequest.objects.filter(aor__code="PHI").first()
+    assert first is not None
+    start = PDRequest.objects.count()
+    PDRequest.objects.bulk_create(
+        PDRequest(
+            number=f"CRCL-PD-2015-{start + i:06d}",
+            inquiry=first.inquiry,
+            person=first.person,
+            aor=first.aor,
+            status=("submitted", "field_review")[i % 2],
+            submitted_at=first.submitted_at,
+            agency_conduct="x",
+            created_by=first.created_by,
+        )
+        for i in range(n)
+    )
+
+
+def make_letters(n: int) -> None:
+    user = Inquiry.objects.first().investigator  # type: ignore[union-attr]
+    start = Escalation.objects.count()
+    Escalation.objects.bulk_create(
+        Escalation(
+            number=f"CRCL-E-2015-{start + i:06d}",
+            kind=("doj", "leadership")[i % 2],
+            agency=_agency(),
+            recipient="r",
+            subject=f"Letter {i % 3}",
+            concerns="c",
+            reasons="r",
+            created_by=user,
+        )
+        for i in range(n)
+    )
+
+
+def make_measures(n: int) -> None:
+    user = Inquiry.objects.first().investigator  # type: ignore[union-attr]
+    RemedialMeasure.objects.bulk_create(
+        RemedialMeasure(
+            agency=_agency(),
+            kind="training",
+            description="d",
+            owner=f"Owner {i % 3}",
+            due_date=date(2031, 1, 1) + timedelta(days=i % 4),
+            created_by=user,
+        )
+        for i in range(n)
+    )
+
+
+def make_events(n: int) -> None:
+    for i in range(n):
+        record("tests.row", object_type="tests", object_id=str(i % 3))
+
+
+def make_agencies(n: int) -> None:
+    start = Agency.objects.count()
+    Agency.objects.bulk_create(
+        Agency(ori=f"PA{start + i:05d}00", name=f"Agency {i % 4}", state="PA", aor=_phi())
+        for i in range(n)
+    )
+
+
+def make_facilities(n: int) -> None:
+    start = Facility.objects.count()
+    Facility.objects.bulk_create(
+        Facility(name=f"JAIL {start + i:04d}", state="PA", agency=_agency() if i % 2 else None)
+        for i in range(n)
+    )
+
+
+LISTS = {
+    "transfers": StaffList(reverse("transfer_list"), "investigator", "Request", make_transfers),
+    "allegations": StaffList(
+        reverse("allegation_list"), "investigator", "Record", make_allegations
+    ),
+    "inquiries": StaffList(
+        reverse("inquiry_list") + "?show=all", "investigator", "Inquiry", make_inquiries
+    ),
+    "pd": StaffList(reverse("pd_list"), "investigator", "Request", make_pd_requests),
+    "letters": StaffList(reverse("escalation_list"), "supervisor", "Number", make_letters),
+    "measures": StaffList(reverse("measure_list"), "supervisor", "Measure", make_measures),
+    "audit": StaffList(reverse("audit_log"), "auditor", "#", make_events, per_page=100),
+    "agencies": StaffList(reverse("agency_list"), "analyst", "ORI", make_agencies),
+    "facilities": StaffList(reverse("facility_list"), "analyst", "Facility", make_facilities),
+}
+
+
+def url_with(entry: StaffList, **params: str) -> tuple[str, dict[str, str]]:
+    """The list's path and its query (the inquiry list's `show` is part of the entry)."""
+    path, _, fixed = entry.url.partition("?")
+    query = dict(p.split("=") for p in fixed.split("&") if p)
+    return path, {**query, **params}
+
+
+def user_for(request: pytest.FixtureRequest, entry: StaffList) -> Any:
+    return request.getfixturevalue(entry.user)
+
+
+# ------------------------------------------------------------------------ the shared parts
+
+
+def test_sorting_takes_only_its_own_columns() -> None:
+    sorting = Sorting([Column("a", "A", ("name",)), Column("n", "N", ("n",), numeric=True)], "a")
+    assert sorting.parse("-n") == "-n"
+    for raw in ("", None, "password", "-password", "name", "a;drop", "--a", "agency__name"):
+        assert sorting.parse(raw) == "a"
+    fields = [str(f) for f in sorting.order_by("-n")]
+    assert "F(n)" in fields[0] and "descending=True" in fields[0] and "F(pk)" in fields[-1]
+    with pytest.raises(ValueError, match="not a sortable column"):
+        Sorting([Column("a", "A")], "a")
+
+
+def test_cells_that_start_a_formula_are_neutralised() -> None:
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert exports.neutralise(text) == "'" + text
+    for text in ("plain", "1-2", "a=b", ""):
+        assert exports.neutralise(text) == text
+
+
+def test_filters_recorded_leave_out_long_numbers() -> None:
+    assert exports._scrub("A099912345") == "A[number left out]"
+    assert exports._scrub("PA0460000") == "PA0460000"  # an ORI has seven digits
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_list_sorts_by_each_column_with_aria_sort(
+    name: str, request: pytest.FixtureRequest, world: dict[str, Any]
+) -> None:
+    entry = LISTS[name]
+    client = client_for(user_for(request, entry))
+    path, query = url_with(entry)
+    page = client.get(path, query)
+    assert page.status_code == 200
+    headers = page.context["headers"]
+    sortable = [h for h in headers if h["url"]]
+    assert len(sortable) >= 3
+    html = page.content.decode()
+    assert html.count("aria-sort=") == 1  # the default sort's column
+    for header in sortable:
+        for direction in ("", "-"):
+            response = client.get(path, {**query, "sort": direction + header["key"]})
+            assert response.status_code == 200
+            assert response.context["sort"] == direction + header["key"]
+            expected = "descending" if direction else "ascending"
+            assert f'aria-sort="{expected}"' in response.content.decode()
+    # Anything else is the default order, never an error or a raw ORDER BY.
+    for raw in ("password", "-id;drop", "agency__name", "__class__"):
+        response = client.get(path, {**query, "sort": raw})
+        assert response.status_code == 200 and response.context["sort"] == page.context["sort"]
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_list_pages_keeping_filters_and_sort_in_a_stable_order(
+    name: str, request: pytest.FixtureRequest, world: dict[str, Any]
+) -> None:
+    entry = LISTS[name]
+    entry.make(entry.per_page + 15)
+    client = client_for(user_for(request, entry))
+    path, query = url_with(entry)
+    for header in client.get(path, query).context["headers"]:
+        if not header["url"]:
+            continue
+        sort = header["key"]
+        first = client.get(path, {**query, "sort": sort})
+        page = first.context["page"]
+        assert page.paginator.num_pages >= 2
+        links = first.content.decode()
+        assert f"sort={sort}&amp;page=2" in links
+        for key, value in query.items():
+            assert f"{key}={value}" in links
+        second = client.get(path, {**query, "sort": sort, "page": "2"})
+        ids = [r.pk for r in page.object_list] + [r.pk for r in second.context["page"].object_list]
+        # Equal values keep one order: two pages never share a row nor lose one.
+        assert len(ids) == len(set(ids))
+        every = [
+            r.pk
+            for n in range(1, page.paginator.num_pages + 1)
+            for r in client.get(path, {**query, "sort": sort, "page": str(n)}).context["page"]
+        ]
+        assert len(every) == len(set(every)) == page.paginator.count
+
+
+@pytest.mark.parametrize("name", LISTS)
+def test_every_list_page_runs_a_fixed_number_of_queries(
+    name: str, request: pytest.FixtureRequest, world: dict[str, Any]
+) -> None:
+    entry = LISTS[name]
+    client = client_for(user_for(request, entry))
+    path, query = url_with(entry)
+    entry.make(3)
+    client.get(path, query)
+
+    def queries(**extra: str) -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(path, {**query, **extra})
+            if "export" in extra:
+                body(response)
+            else:
+                assert response.status_code == 200
+        return len(context)
+
+    page, csv_file, xlsx_file = queries(), queries(export="csv"), queries(export="xlsx")
+    entry.make(40)
+    assert queries() == page
+    assert queries(export="csv") == csv_file
+    assert queries(export="xlsx") == xlsx_file
+
+
+@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_every_export_is_the_page_in_its_order_audited_once_and_neutralised(
+    name: str, fmt: str, request: pytest.FixtureRequest, world: dict[str, Any]
+) -> None:
+    entry = LISTS[name]
+    entry.make(5)
+    client = client_for(user_for(request, entry))
+    path, query = url_with(entry)
+    page = client.get(path, query)
+    sortable = [h["key"] for h in page.context["headers"] if h["url"]]
+    sort = "-" + sortable[1]
+    shown = client.get(path, {**query, "sort": sort}).context["page"]
+    before = len(export_events())
+    rows = export(client, path, fmt, **query, sort=sort)
+    assert len(rows) == shown.paginator.count
+    # The same rows in the same order as the page (the record's id is the first column).
+    firsts = [str(r[entry.first_column]) for r in rows[: len(shown.object_list)]]
+    assert len(firsts) == len(shown.object_list)
+    html = client.get(path, {**query, "sort": sort}).content.decode()
+    for value in firsts:
+        assert escape(value.removeprefix("'").removesuffix(".0")) in html
+    events = export_events()
+    assert len(events) == before + 1
+    event = events[-1]
+    assert event.object_type == "export"
+    assert event.changes["format"] == fmt
+    assert event.changes["rows"] == len(rows)
+    assert event.changes["sort"] == sort
+    assert event.actor == user_for(request, entry)
+    text = json.dumps(event.changes)
+    assert CANARY_NAME not in text and CANARY_A_NUMBER not in text
+    cells = [str(v) for r in rows for v in r.values()]
+    assert not any(c.startswith(exports.FORMULA_START) for c in cells)
+    if name != "pd":  # a PD request's formula is in a name its reader may not see
+        assert NEUTRALISED in cells or any(c.startswith("'=") for c in cells)
+
+
+# ------------------------------------------------------------------------ scope and masking
+
+
+def test_a_field_reviewer_exports_only_their_area(world: dict[str, Any], field_phi: Any) -> None:
+    client = client_for(field_phi)
+    for fmt in ("csv", "xlsx"):
+        rows = export(client, reverse("transfer_list"), fmt)
+        assert {r["Area"] for r in rows} == {"PHI"}
+        # Asking for another area's rows by the filter is refused by the form: no rows.
+        response = client.get(reverse("transfer_list"), {"aor": "NYC", "export": fmt})
+        assert response.status_code == 400
+        rows = export(client, reverse("pd_list"), fmt)
+        assert {r["Area"] for r in rows} == {"PHI"} and len(rows) == 1
+        rows = export(client, reverse("agency_list"), fmt)
+        assert "NY0300000" not in {r["ORI"] for r in rows}
+    # The lists a field reviewer may not open are not there to export either.
+    for name in ("allegation_list", "inquiry_list", "escalation_list", "measure_list"):
+        response = client.get(reverse(name), {"export": "csv"})
+        assert response.status_code == 404 or (name == "allegation_list" and not csv_rows(response))
+    assert client.get(reverse("audit_log"), {"export": "csv"}).status_code == 404
+
+
+def test_an_officer_exports_only_the_allegations_they_reported_masked(
+    world: dict[str, Any], field_phi: Any, phi_agency: Agency
+) -> None:
+    own, _ = case_services.create_allegation(
+        case_services.AllegationData(
+            source="ice_officer",
+            channel="ice_form",
+            types=["profiling_race"],
+            agency=phi_agency,
+            people=[case_services.PersonData(name="Officer Canary", a_number="012340000")],
+        ),
+        field_phi,
+    )
+    rows = export(client_for(field_phi), reverse("allegation_list"))
+    assert [r["Record"] for r in rows] == [own.number]
+    assert rows[0]["Person affected"] == exports.MASK and rows[0]["A-number"] == exports.MASK
+    assert export_events()[-1].action == "exports.list.exported"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_people_are_masked_unless_the_role_may_reveal_and_a_reveal_is_audited(
+    fmt: str, world: dict[str, Any], analyst: Any, investigator: Any, field_phi: Any
+) -> None:
+    # The analyst sees transfer requests but may not reveal people.
+    rows = export(client_for(analyst), reverse("transfer_list"), fmt)
+    phi = next(r for r in rows if r["Area"] == "PHI")
+    assert phi["Name"] == exports.MASK and phi["A-number"] == exports.MASK
+    assert phi["Date of birth"] == exports.MASK and phi["Country of birth"] == exports.MASK
+    assert CANARY_NAME not in str(rows)
+    event = export_events()[-1]
+    assert event.action == "exports.list.exported" and "revealed" not in event.changes
+    # The investigator may reveal: the file holds them and the event says so (not the values).
+    rows = export(client_for(investigator), reverse("transfer_list"), fmt)
+    phi = next(r for r in rows if r["Area"] == "PHI")
+    assert phi["Name"] == CANARY_NAME and phi["A-number"] == CANARY_A_NUMBER
+    event = export_events()[-1]
+    assert event.action == "exports.list.revealed"
+    assert event.changes["revealed"] == [
+        "Name",
+        "A-number",
+        "Date of birth",
+        "Country of birth",
+        "Citizenship",
+    ]
+    assert CANARY_NAME not in json.dumps(event.changes)
+    # The audit log's "access to personal data" finds the revealing export.
+    auditor_page = client_for(make_user("aud2", "auditor")).get(
+        reverse("audit_log"), {"access_only": "on"}
+    )
+    assert event in list(auditor_page.context["page"].object_list)
+    # Allegations: the analyst triages and may reveal the people (as on the allegation's page).
+    rows = export(client_for(analyst), reverse("allegation_list"), fmt)
+    assert rows[0]["Person affected"] == CANARY_NAME
+    assert export_events()[-1].changes["revealed"] == [
+        "Person affected",
+        "A-number",
+        "Date of birth",
+    ]
+    # PD requests: a reader without the reveal permission gets them masked.
+    reader = reader_without_reveal("discretion.view_pdrequest", areas=("PHI",))
+    rows = export(client_for(reader), reverse("pd_list"), fmt)
+    assert len(rows) == 1 and rows[0]["Name"] == exports.MASK
+    rows = export(client_for(field_phi), reverse("pd_list"), fmt)
+    assert rows[0]["Name"] == CANARY_NAME
+
+
+def test_an_export_applies_the_page_filters_and_records_them(
+    world: dict[str, Any], investigator: Any, supervisor: Any
+) -> None:
+    client = client_for(investigator)
+    rows = export(client, reverse("transfer_list"), request_type="notification")
+    assert {r["Type"] for r in rows} == {"Request for notification of release (I-247N)"}
+    assert export_events()[-1].changes["filters"] == {"request_type": "notification"}
+    rows = export(client, reverse("pd_list"), aor="NYC")
+    assert {r["Area"] for r in rows} == {"NYC"}
+    assert export_events()[-1].changes["filters"] == {"aor": "NYC"}
+    rows = export(client, reverse("allegation_list"), status="triaged")
+    assert rows == []
+    rows = export(client_for(supervisor), reverse("measure_list"), status="overdue")
+    assert rows == [] and export_events()[-1].changes["filters"] == {"status": "overdue"}
+    rows = export(client_for(supervisor), reverse("escalation_list"), kind="doj")
+    assert [r["Kind"] for r in rows] == ["Referral to the DOJ Civil Rights Division"] or rows
+    # A typed A-number never reaches the event.
+    export(client, reverse("transfer_list"), agency="099912345")
+    assert "099912345" not in json.dumps(export_events()[-1].changes)
+
+
+def test_an_invalid_filter_or_an_oversized_list_is_not_exported(
+    world: dict[str, Any], investigator: Any, settings: Any
+) -> None:
+    client = client_for(investigator)
+    before = len(export_events())
+    response = client.get(reverse("transfer_list"), {"date_from": "not a date", "export": "csv"})
+    assert response.status_code == 400 and b"not valid" in response.content
+    settings.EXPORT_MAX_ROWS = 1
+    response = client.get(reverse("transfer_list"), {"export": "xlsx"})
+    assert response.status_code == 400
+    assert b"Narrow it with the filters" in response.content
+    assert len(export_events()) == before  # nothing exported, nothing recorded
+
+
+def test_the_export_links_carry_the_filters_and_sort(
+    world: dict[str, Any], investigator: Any
+) -> None:
+    client = client_for(investigator)
+    html = client.get(
+        reverse("transfer_list"), {"request_type": "detainer", "sort": "area", "page": "1"}
+    ).content.decode()
+    assert "?request_type=detainer&amp;sort=area&amp;export=csv" in html
+    assert "?request_type=detainer&amp;sort=area&amp;export=xlsx" in html
+    assert "the download is recorded in the audit log as access to personal data" in html
+
+
+# ------------------------------------------------------------------------ memory
+
+
+def test_an_export_streams_in_constant_memory(
+    world: dict[str, Any], investigator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The peak memory of an export does not grow with its rows: one chunk of rows is held at
+    a time (2,000 in use, 100 here so that the test stays small; 300,000 rows: benchmarks/)."""
+    monkeypatch.setattr(exports, "CHUNK", 100)
+    client = client_for(investigator)
+
+    def peak(fmt: str) -> int:
+        response = client.get(reverse("transfer_list"), {"export": fmt})
+        tracemalloc.start()
+        size = sum(len(piece) for piece in response.streaming_content)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert size > 0
+        return top
+
+    make_transfers(500)
+    small = {fmt: peak(fmt) for fmt in ("csv", "xlsx")}
+    make_transfers(4500)
+    for fmt in ("csv", "xlsx"):
+        # Ten times the rows: well under twice the memory (one chunk of rows at a time).
+        assert peak(fmt) < 2 * small[fmt] + 2_000_000, fmt
