@@ -31,7 +31,7 @@ from transferwatch.cases.lists import (
     INQUIRY_SORTING,
 )
 from transferwatch.cases.models import Allegation, Attachment, Inquiry, Recommendation
-from transferwatch.lib import exports, workflow
+from transferwatch.lib import exports, next_moves, workflow
 from transferwatch.lib.listing import list_context
 
 VIEW = "cases.view_allegation"
@@ -124,6 +124,9 @@ def _allegation_page(
         )
         if allegation.status in ("received", "triaged"):
             context["duplicates"] = services.possible_duplicates(allegation)
+    context["outlook"] = next_moves.for_record(
+        moves.ALLEGATION_MOVES, allegation, user, context.get("actions", [])
+    )
     return render(request, "cases/allegation_detail.html", context, status=403 if refusal else 200)
 
 
@@ -296,6 +299,9 @@ def _inquiry_page(
         "posted": request.POST if refusal else {},
         "posted_action": request.resolver_match.kwargs.get("action", "") if refusal else "",
     }
+    context["outlook"] = next_moves.for_record(
+        moves.INQUIRY_MOVES, inquiry, user, context["actions"]
+    )
     bad = refusal or (entry_form is not None and entry_form.errors)
     bad = bad or (recommendation_form is not None and recommendation_form.errors)
     return render(

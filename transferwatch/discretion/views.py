@@ -16,7 +16,7 @@ from transferwatch.discretion import services
 from transferwatch.discretion.forms import DECISION_CHOICES, PDFilter, PDRequestForm
 from transferwatch.discretion.lists import PD_EXPORT, PD_SORTING, with_days_to_final
 from transferwatch.discretion.models import BASES, PERSON_STATUS, PDRequest
-from transferwatch.lib import exports, workflow
+from transferwatch.lib import exports, next_moves, workflow
 from transferwatch.lib.listing import list_context
 from transferwatch.transfers.models import Person
 
@@ -96,6 +96,9 @@ def _detail(
         "inquiry_url": inquiry_url(pd.inquiry, request.user),
         "steps": steps,
         "actions": services.allowed(pd, request.user),
+        "outlook": next_moves.for_record(
+            services.MOVES, pd, request.user, services.allowed(pd, request.user)
+        ),
         "decisions": DECISION_CHOICES,
         "refusal": refusal,
         "posted_action": request.resolver_match.kwargs.get("action", "")

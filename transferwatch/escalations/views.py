@@ -31,7 +31,7 @@ from transferwatch.escalations.models import (
     Escalation,
     RemedialMeasure,
 )
-from transferwatch.lib import csp, exports, workflow
+from transferwatch.lib import csp, exports, next_moves, workflow
 from transferwatch.lib.listing import list_context
 
 VIEW = "escalations.view_escalation"
@@ -164,6 +164,7 @@ def escalation_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpR
     context = {
         "e": e,
         "actions": actions,
+        "outlook": next_moves.for_record(services.MOVES, e, request.user, actions),
         "own_draft": e.status == "draft"
         and e.created_by_id == request.user.pk
         and request.user.has_perm(services.APPROVE),
@@ -265,6 +266,12 @@ def measure_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
     context = {
         "m": m,
         "actions": _available(services.MEASURE_MOVES, m, request.user),
+        "outlook": next_moves.for_record(
+            services.MEASURE_MOVES,
+            m,
+            request.user,
+            _available(services.MEASURE_MOVES, m, request.user),
+        ),
         "escalation_visible": m.escalation_id is not None
         and Escalation.objects.visible_to(request.user).filter(pk=m.escalation_id).exists(),
         "steps": workflow.history_rows(m, services.MEASURE_MOVES),

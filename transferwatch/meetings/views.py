@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
-from transferwatch.lib import csp, workflow
+from transferwatch.lib import csp, next_moves, workflow
 from transferwatch.meetings import agenda, services
 from transferwatch.meetings.forms import (
     ActionItemForm,
@@ -109,6 +109,12 @@ def meeting_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
         "attendees": m.attendees.select_related("user"),
         "action_items": _action_items(m),
         "actions": workflow.allowed(services.MOVES, m, user, Meeting.objects.visible_to),
+        "outlook": next_moves.for_record(
+            services.MOVES,
+            m,
+            user,
+            workflow.allowed(services.MOVES, m, user, Meeting.objects.visible_to),
+        ),
         "can_edit": {what: can_change and m.status in s for what, s in services.EDITS.items()},
         "can_close_items": user.has_perm(services.CHANGE_ITEM),
         "item_form": ActionItemForm() if can_change and m.status == "held" else None,

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.audit.services import record
-from transferwatch.lib import exports
+from transferwatch.lib import exports, next_moves
 from transferwatch.lib.listing import list_context
 from transferwatch.transfers import review
 from transferwatch.transfers.forms import TransferFilter
@@ -52,6 +52,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 @permission_or_404("transfers.view_transferrequest")
 def transfer_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResponse:
     transfer = get_transfer_for_user(request, pk)
+    offered = [n for n in review.MOVES if review.may(request.user, transfer, n) is None]
     context = {
         "transfer": transfer,
         "can_open_person": request.user.has_perm("transfers.view_person"),
@@ -60,11 +61,17 @@ def transfer_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpRes
         "charges": transfer.person.charges.all() if transfer.person else [],
         "steps": transfer.review_steps.select_related("actor"),
         "actions": [
-            (name, move.label, move.needs_text)
-            for name, move in review.MOVES.items()
-            if review.may(request.user, transfer, name) is None
+            (name, review.MOVES[name].label, review.MOVES[name].needs_text) for name in offered
         ],
         "pd_factors": review.PD_FACTORS,
+        "outlook": next_moves.for_record(
+            review.MOVES,
+            transfer,
+            request.user,
+            offered,
+            field="review_status",
+            why_not=lambda name: review.may(request.user, transfer, name),
+        ),
         "refusal": refusal,
         # A refused form keeps what was typed.
         "posted_action": request.resolver_match.kwargs.get("action", "") if refusal else "",

@@ -146,8 +146,13 @@ def test_it_shows_each_user_the_moves_they_may_take(
     field_page = client_for(field_phi).get(url).content.decode()
     crcl_page = client_for(investigator).get(url).content.decode()
     hq_page = client_for(hq).get(url).content.decode()
-    assert "Take up for field review" in field_page and "Withdraw the request" not in field_page
-    assert "Withdraw the request" in crcl_page and "Take up for field review" not in crcl_page
+    take_up = reverse("pd_act", args=[submitted.pk, "take_up"])
+    withdraw = reverse("pd_act", args=[submitted.pk, "withdraw"])
+    assert take_up in field_page and withdraw not in field_page
+    assert withdraw in crcl_page and take_up not in crcl_page
+    # The next moves name whose move it is (issue 14, part 4).
+    assert "Take up for field review: waiting for an ICE ERO field reviewer" in crcl_page
+    assert "<li>Take up for field review</li>" in field_page
     assert "What you can do now" not in hq_page
 
 

@@ -265,7 +265,9 @@ def test_the_detail_page_offers_the_allowed_actions_and_shows_refusals(
 ) -> None:
     client = client_for(officer_phi)
     html = client.get(reverse("transfer_detail", args=[queued.pk])).content.decode()
-    assert "Concur with the request" in html and "Record an important federal interest" not in html
+    assert "Concur with the request" in html
+    assert reverse("transfer_act", args=[queued.pk, "federal_interest"]) not in html
+    assert "(not you: only an ICE Field Office Director may find" in html
     assert f"<title>Transfer request #{queued.pk} · TransferWatch</title>" in html
     assert "Sent for review because" in html
     response = client.post(
