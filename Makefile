@@ -28,12 +28,15 @@ $(USWDS)/.copied: package.json package-lock.json
 
 assets: $(USWDS)/.copied
 
-# The background worker (imports started from the web) runs beside the web server; Ctrl-C stops both.
+# A local mail server (127.0.0.1:8025, mail kept in var/mail/) starts first, so the notices the
+# demo's casework sends are delivered; the background worker (imports started from the web) runs
+# beside the web server. Ctrl-C stops all three. Log lines go to stderr; the demo users and their
+# passwords are printed last by `transferwatch demo`, on stdout.
 demo: install assets
 	$(TW) migrate --no-input
-	$(TW) demo
-	$(TW) db_worker --no-reload & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(TW) runserver 127.0.0.1:8000
+	$(TW) mail_server & mail=$$!; trap 'kill $$mail $$worker 2>/dev/null' EXIT INT TERM; \
+	sleep 1; $(TW) demo && \
+	{ $(TW) db_worker --no-reload & worker=$$!; $(TW) runserver 127.0.0.1:8000; }
 
 lint: install
 	$(BIN)/ruff check .

@@ -131,4 +131,34 @@ def load(users: dict[str, User]) -> dict[str, str]:
     )  # fmt: skip
     escalations.measure_move(measure, "agree", supervisor)
     escalations.measure_move(measure, "start", supervisor)
+
+    meeting(analyst)
     return {"number": public.number, "secret": secret}
+
+
+def meeting(analyst: User) -> None:
+    """The next quarterly meeting, in two weeks, on the last quarter the demo data cover (the
+    releases end in 2016): its agenda drafted and its packet built (HTML; the PDF is one click
+    on the packet page), so the meeting page, its packet link and the packets list all open on
+    a quarter with data rather than on the empty current one."""
+    from transferwatch.meetings import services as meetings
+    from transferwatch.reports import packet as packet_content
+    from transferwatch.reports import services as packets
+    from transferwatch.reports.quarters import Quarter
+
+    last = TransferRequest.objects.order_by("-request_date").values_list("request_date", flat=True)
+    if not last:
+        return
+    quarter = Quarter.of(last[0])
+    m = meetings.create_meeting(
+        analyst,
+        {
+            "quarter": quarter.label,
+            "date": timezone.localdate() + timedelta(days=14),
+            "format": "video",
+            "place": "Video conference (invented)",
+        },
+    )
+    meetings.draft_agenda(m, analyst)
+    built = packets.mark_running(packets.queue(analyst, quarter))
+    packets.finish(built, packet_content.build(quarter, pdf=False))

@@ -19,7 +19,9 @@ from transferwatch.discretion.models import PDRequest
 from transferwatch.escalations.models import Escalation, RemedialMeasure
 from transferwatch.imports.models import Import
 from transferwatch.imports.warehouse import store
+from transferwatch.meetings.models import Meeting
 from transferwatch.monitoring.models import MonitoringRun
+from transferwatch.reports.models import Packet
 from transferwatch.transfers.models import Person, TransferRequest
 
 
@@ -31,8 +33,8 @@ def data_dir(tmp_path: Path, settings: Any, db: Any) -> Path:
 
 
 def test_it_loads_data_through_the_importers_and_one_user_per_role(data_dir: Path) -> None:
-    out = StringIO()
-    call_command("demo", stdout=out)
+    out, log = StringIO(), StringIO()
+    call_command("demo", stdout=out, stderr=log)
     assert Agency.objects.count() == 40
     assert store().manifest()["rows"] > 100_000
     assert TransferRequest.objects.count() == 1500
@@ -46,6 +48,10 @@ def test_it_loads_data_through_the_importers_and_one_user_per_role(data_dir: Pat
     printed = out.getvalue()
     for username in ("analyst", "field-phi", "auditor"):
         assert username in printed
+        assert User.objects.get(username=username).email == f"{username}@example.org"
+    # The users are printed on stdout on their own; what happened goes to stderr.
+    assert "imported" not in printed and "imported" in log.getvalue()
+    assert printed.rstrip().endswith("=" * 72)
     assert MonitoringRun.objects.get().status == "done"
     named = Person.objects.exclude(name="")
     assert named.exists() and all(p.a_number.startswith("0999") for p in named)
@@ -59,6 +65,10 @@ def test_it_loads_data_through_the_importers_and_one_user_per_role(data_dir: Pat
         ("leadership", "sent"),
     }
     assert RemedialMeasure.objects.get().status == "in_progress"
+    # A meeting on the last quarter of the data, with its packet built.
+    meeting = Meeting.objects.get()
+    assert meeting.quarter == "2016Q4" and meeting.agenda.exists()
+    assert Packet.objects.get().quarter == "2016Q4"
     field = User.objects.get(username="field-phi")
     assert {w.key: w.count for w in work_lists(field)}["pd_to_decide"] == 1
     supervisor = User.objects.get(username="supervisor")
@@ -69,9 +79,9 @@ def test_it_is_idempotent_and_resets_passwords(data_dir: Path) -> None:
     call_command("demo", stdout=StringIO())
     hashes = dict(User.objects.values_list("username", "password"))
     counts = (Agency.objects.count(), TransferRequest.objects.count(), store().manifest()["rows"])
-    out = StringIO()
-    call_command("demo", stdout=out)
-    assert out.getvalue().count("already imported") == 3
+    out, log = StringIO(), StringIO()
+    call_command("demo", stdout=out, stderr=log)
+    assert log.getvalue().count("already imported") == 3
     assert (
         Agency.objects.count(),
         TransferRequest.objects.count(),

@@ -39,16 +39,19 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2015)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write("demo data (all invented), through the importers:")
+        # What happens goes to stderr as it happens; the users and their passwords go to stdout,
+        # last and on their own, so they are neither lost among log lines nor mixed with them.
+        self.stderr.write("demo data (all invented), through the importers:")
         for imp in data.load(seed=options["seed"]):
-            self.stdout.write(f"  {imp.message}")
-        self.stdout.write("\nDemo users (passwords are new each time `make demo` runs):")
+            self.stderr.write(f"  {imp.message}")
         users: dict[str, User] = {}
+        lines: list[str] = []
         for username, (role, areas) in DEMO_USERS.items():
             password = secrets.token_urlsafe(12)
             with transaction.atomic():
                 user, created = User.objects.get_or_create(username=username)
                 user.set_password(password)
+                user.email = f"{username}@example.org"  # invented: mail stays on the demo server
                 user.save()
                 assign(user, role, areas)
                 user.title = TITLES.get(username, "")
@@ -62,11 +65,20 @@ class Command(BaseCommand):
             where = f" ({', '.join(areas)})" if areas else ""
             if username in TITLES:
                 where += f", {dict(User.TITLES)[TITLES[username]]}"
-            self.stdout.write(f"  {username:<13} {password}   {ROLES[role].label}{where}")
+            lines.append(f"  {username:<13} {password}   {ROLES[role].label}{where}")
         public = casework.load(users)
+        self.stderr.write("invented casework loaded" if public else "casework already there")
+        out = ["", "=" * 72, "Demo users (passwords are new each time `make demo` runs):", *lines]
         if public:
-            self.stdout.write(
-                "\nInvented casework loaded. A public report to check at /report/status/: "
-                f"record number {public['number']}, secret {public['secret']}"
-            )
-        self.stdout.write("\nOpen http://127.0.0.1:8000 and sign in as any of them.")
+            out += [
+                "",
+                "A public report to check at /report/status/: "
+                f"record number {public['number']}, secret {public['secret']}",
+            ]
+        out += [
+            "",
+            "Open http://127.0.0.1:8000 and sign in as any of them. E-mail the demo sends is kept",
+            "in var/mail/ by the local mail server (`transferwatch mail_server`).",
+            "=" * 72,
+        ]
+        self.stdout.write("\n".join(out))

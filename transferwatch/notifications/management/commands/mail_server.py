@@ -50,8 +50,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        import logging
+
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
         folder: Path = options["dir"]
         folder.mkdir(parents=True, exist_ok=True)
         controller = Controller(Folder(folder), hostname="127.0.0.1", port=options["port"])
