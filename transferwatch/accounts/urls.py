@@ -5,6 +5,7 @@ from transferwatch.accounts import second_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("work/<slug:key>/", views.work_list, name="work_list"),
     path(
         "login/",
         auth_views.LoginView.as_view(

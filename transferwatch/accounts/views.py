@@ -4,12 +4,13 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from transferwatch.accounts.dashboard import work_lists
+from transferwatch.accounts.dashboard import grouped, items_of, work_lists
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.models import Event
 from transferwatch.imports.models import Import
@@ -30,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = user.role
     context: dict[str, object] = {"role": role, "areas": user.areas.all()}
-    context["work_lists"] = work_lists(user)
+    context["work_groups"] = grouped(work_lists(user))
     if user.has_perm("agencies.view_agency"):
         agencies = Agency.objects.visible_to(user)
         context["agency_count"] = agencies.count()
@@ -60,3 +61,14 @@ def home(request: HttpRequest) -> HttpResponse:
             action="transfers.person.revealed", at__gte=since_dt
         ).count()
     return render(request, "accounts/home.html", context)
+
+
+@login_required
+def work_list(request: HttpRequest, key: str) -> HttpResponse:
+    """One of the user's work lists in full, 50 a page (the home page shows the first few)."""
+    found = {w.key: w for w in work_lists(request.user)}.get(key)
+    if found is None:
+        raise Http404
+    page = Paginator(found.qs, 50).get_page(request.GET.get("page"))
+    items = items_of(page.object_list, found.detail, found.due)
+    return render(request, "accounts/work_list.html", {"wl": found, "page": page, "items": items})
