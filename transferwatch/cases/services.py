@@ -99,15 +99,12 @@ def attachment_path(attachment: Attachment) -> Path:
     return Path(settings.ATTACHMENTS_DIR) / attachment.stored_name
 
 
-def store_attachment(
-    upload: UploadedFile,
-    *,
-    user: Any = None,
-    allegation: Allegation | None = None,
-    inquiry: Inquiry | None = None,
-    entry: InquiryEntry | None = None,
-) -> Attachment:
-    """Check, write under a random name outside the web root, and record one file."""
+def write_upload(upload: UploadedFile) -> tuple[str, str, str]:
+    """Check one upload by its content and write it under a random name outside the web root.
+
+    Returns (content type, stored name, sha256); AttachmentRefused when it may not be kept.
+    Also used for the evidence files of remedial measures (escalations).
+    """
     kind = check_upload(upload)
     stored = secrets.token_hex(20)
     digest = hashlib.sha256()
@@ -117,6 +114,23 @@ def store_attachment(
             digest.update(chunk)
             out.write(chunk)
     path.chmod(0o600)
+    return kind, stored, digest.hexdigest()
+
+
+def stored_path(stored_name: str) -> Path:
+    return Path(settings.ATTACHMENTS_DIR) / stored_name
+
+
+def store_attachment(
+    upload: UploadedFile,
+    *,
+    user: Any = None,
+    allegation: Allegation | None = None,
+    inquiry: Inquiry | None = None,
+    entry: InquiryEntry | None = None,
+) -> Attachment:
+    """Check, write under a random name outside the web root, and record one file."""
+    kind, stored, sha256 = write_upload(upload)
     attachment = Attachment.objects.create(
         allegation=allegation,
         inquiry=inquiry,
@@ -124,7 +138,7 @@ def store_attachment(
         original_name=Path(upload.name or "file").name[:200],
         content_type=kind,
         size=upload.size or 0,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         stored_name=stored,
         uploaded_by=user if getattr(user, "is_authenticated", False) else None,
     )

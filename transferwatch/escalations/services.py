@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from transferwatch.audit.services import record
 from transferwatch.escalations import letters
-from transferwatch.escalations.models import Escalation, RemedialMeasure
+from transferwatch.escalations.models import Escalation, MeasureEvidence, RemedialMeasure
 from transferwatch.lib import workflow
 from transferwatch.lib.requestid import current_system_actor
 
@@ -192,13 +193,75 @@ def update_escalation(
 
 
 def _needs_evidence(m: RemedialMeasure, user: Any, data: dict[str, Any]) -> str | None:
-    if not str(data.get("evidence", "")).strip():
-        return "the evidence that the measure was carried out is required"
+    # Evidence is a text, a file added to the measure, or both.
+    if not str(data.get("evidence", "")).strip() and not m.evidence_files.exists():
+        return (
+            "the evidence that the measure was carried out is required: describe it or add a file"
+        )
     return None
 
 
 def _set_evidence(m: RemedialMeasure, user: Any, text: str, data: dict[str, Any]) -> None:
-    m.evidence = str(data["evidence"]).strip()
+    if str(data.get("evidence", "")).strip():
+        m.evidence = str(data["evidence"]).strip()
+
+
+# Evidence files may be added while the measure is being carried out or checked.
+EVIDENCE_STATES = ("agreed", "in_progress", "lapsed", "verified")
+
+
+def add_evidence_file(m: RemedialMeasure, upload: Any, user: Any) -> MeasureEvidence:
+    """Check and keep one evidence file (outside the web root), audited.
+
+    Http404 outside scope; workflow.Refused for the wrong role or state;
+    cases.services.AttachmentRefused for a file of another type or too big.
+    """
+    from transferwatch.cases.models import Step
+    from transferwatch.cases.services import write_upload
+
+    if not RemedialMeasure.objects.visible_to(user).filter(pk=m.pk).exists():
+        raise Http404
+    if not user.has_perm(CHANGE_MEASURE):
+        raise workflow.Refused("your role may not add evidence")
+    if m.status not in EVIDENCE_STATES:
+        raise workflow.Refused(f"the measure is {m.get_status_display().lower()}")
+    kind, stored, sha256 = write_upload(upload)
+    with transaction.atomic():
+        evidence = MeasureEvidence.objects.create(
+            measure=m,
+            original_name=Path(upload.name or "file").name[:200],
+            content_type=kind,
+            size=upload.size or 0,
+            sha256=sha256,
+            stored_name=stored,
+            uploaded_by=user,
+        )
+        Step.objects.create(
+            record=m,
+            action="evidence_added",
+            from_status=m.status,
+            to_status=m.status,
+            actor=user,
+            actor_name=user.get_username(),
+            text=evidence.original_name,
+        )
+        record(
+            "escalations.measure_evidence.added",
+            evidence,
+            actor=user,
+            changes={"measure": m.pk, "content_type": kind, "size": evidence.size},
+        )
+    return evidence
+
+
+def record_evidence_download(evidence: MeasureEvidence, user: Any) -> None:
+    with transaction.atomic():
+        record(
+            "escalations.measure_evidence.opened",
+            evidence,
+            actor=user,
+            changes={"measure": evidence.measure_id},
+        )
 
 
 def _past_due(m: RemedialMeasure, user: Any, data: dict[str, Any]) -> str | None:

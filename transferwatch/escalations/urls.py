@@ -14,4 +14,10 @@ urlpatterns = [
     path("measures/new/", views.measure_new, name="measure_new"),
     path("measures/<int:pk>/", views.measure_detail, name="measure_detail"),
     path("measures/<int:pk>/act/<slug:action>/", views.measure_act, name="measure_act"),
+    path("measures/<int:pk>/evidence/", views.measure_evidence_add, name="measure_evidence_add"),
+    path(
+        "measures/evidence/<int:pk>/",
+        views.measure_evidence_download,
+        name="measure_evidence_download",
+    ),
 ]

@@ -3,13 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.services import record
+from transferwatch.cases.forms import refusal_message
+from transferwatch.cases.services import AttachmentRefused, stored_path
 from transferwatch.escalations import letters, services
 from transferwatch.escalations.forms import (
     EscalationFilter,
@@ -29,6 +31,7 @@ from transferwatch.escalations.models import (
     DEFAULT_LEGAL_BASIS,
     KINDS,
     Escalation,
+    MeasureEvidence,
     RemedialMeasure,
 )
 from transferwatch.lib import csp, exports, next_moves, workflow
@@ -274,7 +277,12 @@ def measure_detail(request: HttpRequest, pk: int, refusal: str = "") -> HttpResp
         ),
         "escalation_visible": m.escalation_id is not None
         and Escalation.objects.visible_to(request.user).filter(pk=m.escalation_id).exists(),
-        "steps": workflow.history_rows(m, services.MEASURE_MOVES),
+        "steps": workflow.history_rows(
+            m, services.MEASURE_MOVES, {"evidence_added": "Evidence file added"}
+        ),
+        "evidence_files": m.evidence_files.select_related("uploaded_by"),
+        "can_add_evidence": request.user.has_perm(services.CHANGE_MEASURE)
+        and m.status in services.EVIDENCE_STATES,
         "refusal": refusal,
         "posted_action": request.resolver_match.kwargs.get("action", "") if refusal else "",
         "posted_text": request.POST.get("text", "") if refusal else "",
@@ -302,3 +310,40 @@ def measure_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return measure_detail(request, pk, refusal=str(exc))
     messages.success(request, f"{services.MEASURE_MOVES[action].label}: done.")
     return redirect("measure_detail", pk=pk)
+
+
+@require_POST
+@permission_or_404(VIEW_MEASURE)
+def measure_evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add one evidence file; a refused file or move is shown on the measure's page."""
+    m = get_measure_for_user(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return measure_detail(request, pk, refusal="choose a file to add")
+    try:
+        services.add_evidence_file(m, upload, request.user)
+    except workflow.Refused as exc:
+        return measure_detail(request, pk, refusal=str(exc))
+    except AttachmentRefused as exc:
+        return measure_detail(request, pk, refusal=refusal_message(exc).rstrip("."))
+    messages.success(request, "Evidence file added.")
+    return redirect("measure_detail", pk=pk)
+
+
+@permission_or_404(VIEW_MEASURE)
+def measure_evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = get_object_or_404(MeasureEvidence, pk=pk)
+    get_measure_for_user(request, evidence.measure_id)  # 404 outside scope
+    path = stored_path(evidence.stored_name)
+    if not path.is_file():
+        raise Http404
+    services.record_evidence_download(evidence, request.user)
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
