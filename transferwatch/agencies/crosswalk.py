@@ -59,7 +59,11 @@ def set_facility_agency(
     if source not in ("confirmed", "crosswalk"):
         raise ValueError(f"{source!r}: an agency is set as 'confirmed' or 'crosswalk'")
     with transaction.atomic():
-        locked = Facility.objects.select_for_update().select_related("agency").get(pk=facility.pk)
+        locked = (
+            Facility.objects.select_for_update(of=("self",))
+            .select_related("agency")
+            .get(pk=facility.pk)
+        )
         refused = refusal(locked, agency)
         if refused is not None:
             raise refused
