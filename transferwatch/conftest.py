@@ -257,6 +257,14 @@ for day in range(1, 21):
                                             request_date=date(2016, 3, day))
     review.classify_request(queued)
 # --- bulk review world ---
+# --- search world ---
+# An allegation to find by its number, and an auditor to read the access records.
+from transferwatch.cases.models import Allegation
+Allegation.objects.create(source="mail", channel="mail", agency=agency, agency_text=agency.name,
+                          types=["profiling_ethnicity"])
+audrey = User.objects.create_user("audrey", password="%(password)s")
+audrey.groups.add(Group.objects.get(name="auditor"))
+# --- search world ---
 """
 
 

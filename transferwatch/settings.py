@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "transferwatch.reports",
     "transferwatch.api",
     "transferwatch.notifications",
+    "transferwatch.search",
     "transferwatch.demo",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("outbox/", include("transferwatch.notifications.urls")),
     path("account/notifications/", preferences, name="notification_preferences"),
     path("report/", include("transferwatch.cases.public_urls")),
+    path("search/", include("transferwatch.search.urls")),
     path("public/", include("transferwatch.reports.public_urls")),
     path("reports/", include("transferwatch.reports.urls")),
     path("api/", api.urls),
