@@ -80,6 +80,13 @@ class ExportSpec:
         return [f.header for f in self.fields if f.personal]
 
 
+def label(choices: Sequence[tuple[str, str]]) -> Callable[[str], str]:
+    """A code's label from a field's choices, looked up in a dict (`get_FOO_display` hashes
+    the choices again for every row)."""
+    labels = dict(choices)
+    return lambda code: labels.get(code, code) if code else ""
+
+
 def requested(request: HttpRequest) -> str:
     """The format asked for (`?export=csv|xlsx`), or "" for the page itself."""
     fmt = request.GET.get("export", "")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from transferwatch.lib.exports import ExportSpec, Field
+from transferwatch.lib.exports import ExportSpec, Field, label
 from transferwatch.lib.listing import Column, Sorting
+from transferwatch.transfers.models import TransferRequest
 
 REVEAL = "transfers.reveal_person"
 
@@ -27,23 +28,29 @@ def _person(attribute: str) -> Any:
     return lambda t: getattr(t.person, attribute) if t.person else ""
 
 
+TYPE = label(TransferRequest.TYPES)
+OUTCOME = label(TransferRequest.OUTCOMES)
+SOURCE = label(TransferRequest.SOURCES)
+REVIEW_STATUS = label(TransferRequest.REVIEW_STATUSES)
+DECISION = label(TransferRequest.DECISIONS)
+
 TRANSFER_EXPORT = ExportSpec(
     "transfer-requests",
     [
         Field("Request", lambda t: t.pk),
         Field("Date", lambda t: t.request_date),
-        Field("Type", lambda t: t.get_request_type_display()),
+        Field("Type", lambda t: TYPE(t.request_type)),
         Field("Form", lambda t: t.form),
         Field("Area", lambda t: t.aor.code),
         Field("Holding agency ORI", lambda t: t.agency.ori if t.agency else ""),
         Field("Holding agency", lambda t: t.agency.name if t.agency else ""),
         Field("Facility", lambda t: t.facility.name if t.facility else ""),
-        Field("Outcome", lambda t: t.get_outcome_display()),
+        Field("Outcome", lambda t: OUTCOME(t.outcome)),
         Field("Lift reason", lambda t: t.lift_reason),
-        Field("Source", lambda t: t.get_source_display()),
-        Field("Review status", lambda t: t.get_review_status_display()),
+        Field("Source", lambda t: SOURCE(t.source)),
+        Field("Review status", lambda t: REVIEW_STATUS(t.review_status)),
         Field("Review due", lambda t: t.review_due),
-        Field("Decision", lambda t: t.get_decision_display() if t.decision else ""),
+        Field("Decision", lambda t: DECISION(t.decision)),
         Field("Person", lambda t: t.person_id),
         Field("Name", _person("name"), personal=True),
         Field("A-number", _person("a_number"), personal=True),
