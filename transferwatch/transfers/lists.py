@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from transferwatch.lib.exports import ExportSpec, Field, label
@@ -61,3 +62,18 @@ TRANSFER_EXPORT = ExportSpec(
     may_reveal=lambda user: user.has_perm(REVEAL),
     prepare=lambda rows: rows.select_related("aor", "agency", "facility", "person"),
 )
+
+# The review queue: what waits for the user's review, due soonest first (review.queue_for).
+QUEUE_SORTING = Sorting(
+    [
+        Column("number", "Request", ("pk",), desc_first=True),
+        Column("due", "Due", ("review_due", "request_date")),
+        Column("status", "Status", ("review_status", "review_due")),
+        Column("type", "Type", ("request_type", "review_due")),
+        Column("area", "Area", ("aor__code", "review_due")),
+        Column("agency", "Agency", ("agency__name", "review_due")),
+        Column("why", "Why"),
+    ],
+    default="due",
+)
+QUEUE_EXPORT = replace(TRANSFER_EXPORT, name="review-queue")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,12 @@ from transferwatch.lib import exports, next_moves
 from transferwatch.lib.listing import list_context
 from transferwatch.transfers import review
 from transferwatch.transfers.forms import TransferFilter
-from transferwatch.transfers.lists import TRANSFER_EXPORT, TRANSFER_SORTING
+from transferwatch.transfers.lists import (
+    QUEUE_EXPORT,
+    QUEUE_SORTING,
+    TRANSFER_EXPORT,
+    TRANSFER_SORTING,
+)
 from transferwatch.transfers.models import Person, TransferRequest
 
 
@@ -105,10 +109,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """The requests awaiting the user's review, overdue first."""
     if not (request.user.has_perm(review.REVIEW) or request.user.has_perm(review.ADVISE)):
         raise Http404
-    queue = review.queue_for(request.user).select_related("aor", "agency")
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    queue, sort = QUEUE_SORTING.apply(review.queue_for(request.user), request.GET.get("sort"))
+    if fmt := exports.requested(request):
+        return exports.respond(request, QUEUE_EXPORT, queue, fmt, sort=sort)
     context = {
-        "page": page,
+        **list_context(request, queue.select_related("aor", "agency"), QUEUE_SORTING, sort),
+        **exports.links(QUEUE_EXPORT, request.user),
         "today": timezone.localdate(),
         "can_bulk": request.user.has_perm(review.REVIEW),
     }

@@ -92,7 +92,9 @@ def world(
     """Records in PHI and NYC for every list; text a spreadsheet would run as a formula."""
     odd = Agency.objects.create(ori="PA0990000", name=FORMULA, state="PA", aor=phi_agency.aor)
     Facility.objects.create(name=FORMULA, state="PA", agency=odd)
-    TransferRequest.objects.filter(pk=phi_request.pk).update(lift_reason=FORMULA)
+    TransferRequest.objects.filter(pk=phi_request.pk).update(
+        lift_reason=FORMULA, review_status="in_review", review_due=date(2016, 1, 1)
+    )
     allegation, _ = case_services.create_allegation(
         case_services.AllegationData(
             source="public",
@@ -189,6 +191,22 @@ def make_transfers(n: int) -> None:
             aor=agency.aor,
             agency=agency,
             person=Person.objects.create(name=f"P{i}"),
+        )
+        for i in range(n)
+    )
+
+
+def make_queue(n: int) -> None:
+    """Requests in review in PHI (the PHI field reviewer's queue), some due on the same day."""
+    agency = _agency()
+    TransferRequest.objects.bulk_create(
+        TransferRequest(
+            request_type="detainer",
+            request_date=date(2016, 1, 1),
+            aor=agency.aor,
+            agency=agency,
+            review_status="in_review",
+            review_due=date(2016, 2, 1) + timedelta(days=i % 3),
         )
         for i in range(n)
     )
@@ -301,6 +319,7 @@ def make_facilities(n: int) -> None:
 
 LISTS = {
     "transfers": StaffList(reverse("transfer_list"), "investigator", "Request", make_transfers),
+    "review queue": StaffList(reverse("review_queue"), "field_phi", "Request", make_queue),
     "allegations": StaffList(
         reverse("allegation_list"), "investigator", "Record", make_allegations
     ),
@@ -490,6 +509,8 @@ def test_a_field_reviewer_exports_only_their_area(world: dict[str, Any], field_p
         assert {r["Area"] for r in rows} == {"PHI"} and len(rows) == 1
         rows = export(client, reverse("agency_list"), fmt)
         assert "NY0300000" not in {r["ORI"] for r in rows}
+        rows = export(client, reverse("review_queue"), fmt)
+        assert {r["Area"] for r in rows} <= {"PHI"}
     # The lists a field reviewer may not open are not there to export either.
     for name in ("allegation_list", "inquiry_list", "escalation_list", "measure_list"):
         response = client.get(reverse(name), {"export": "csv"})

@@ -78,6 +78,7 @@ def test_an_investigator_may_reveal_and_the_file_holds_the_name(
 
 LISTS = [
     ("ana", "/transfers/?sort=-area", "transfer-list"),
+    ("phil", "/transfers/review/?sort=-due", "review-queue-sorted"),
     ("ana", "/agencies/?sort=-requests", "agency-list-sorted"),
     ("ana", "/agencies/facilities/", "facility-list-export"),
     ("ivan", "/cases/allegations/?sort=status", "allegation-list"),
