@@ -212,6 +212,27 @@ def make_queue(n: int) -> None:
     )
 
 
+def make_messages(n: int) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from transferwatch.notifications.models import Message
+
+    kind = ContentType.objects.get_for_model(Escalation)
+    Message.objects.bulk_create(
+        Message(
+            kind="letter",
+            content_type=kind,
+            object_id=1,
+            record_number=f"CRCL-E-2015-{i % 3:06d}",
+            to=["crt@example.gov"],
+            subject=FORMULA if i == 0 else f"Letter {i % 4}",
+            body="b",
+            status=("sent", "failed")[i % 2],
+        )
+        for i in range(n)
+    )
+
+
 def make_allegations(n: int) -> None:
     now = timezone.now()
     start = Allegation.objects.count()
@@ -330,6 +351,7 @@ LISTS = {
     "letters": StaffList(reverse("escalation_list"), "supervisor", "Number", make_letters),
     "measures": StaffList(reverse("measure_list"), "supervisor", "Measure", make_measures),
     "audit": StaffList(reverse("audit_log"), "auditor", "#", make_events, per_page=100),
+    "outbox": StaffList(reverse("outbox"), "supervisor", "Message", make_messages),
     "agencies": StaffList(reverse("agency_list"), "analyst", "ORI", make_agencies),
     "facilities": StaffList(reverse("facility_list"), "analyst", "Facility", make_facilities),
 }

@@ -86,6 +86,7 @@ LISTS = [
     ("ivan", "/discretion/?sort=-days", "pd-list"),
     ("sue", "/escalations/?sort=kind", "letter-list"),
     ("sue", "/escalations/measures/?sort=-due", "measure-list"),
+    ("sue", "/outbox/?sort=-attempts", "outbox-sorted"),
 ]
 
 
