@@ -35,6 +35,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -148,7 +149,10 @@ def respond(
         # The page shows why no rows are listed; an export of nothing would only confuse.
         return _refusal(request, "The filters are not valid: correct them on the list first.")
     limit = min(settings.EXPORT_MAX_ROWS, XLSX_MAX_ROWS if fmt == "xlsx" else 10**12)
-    count = rows.count()
+    # The rows as they are now: their number and the newest id, so that rows added meanwhile
+    # (this export's own audit event, say) wait for the next export.
+    found = rows.aggregate(count=Count("pk"), last=Max("pk"))
+    count = found["count"]
     if count > limit:
         return _refusal(
             request,
@@ -174,8 +178,8 @@ def respond(
             object_id=spec.name,
             changes=changes,
         )
-    # The rows counted and audited, no more (a row added meanwhile waits for the next export).
-    chunks = _rows(spec, spec.prepare(rows)[:count], reveal)
+    # The rows counted and audited, no more.
+    chunks = _rows(spec, spec.prepare(rows.filter(pk__lte=found["last"] or 0))[:count], reveal)
     content_type, suffix = FORMATS[fmt]
     stream = _csv(spec, chunks) if fmt == "csv" else _xlsx(spec, chunks)
     response = StreamingHttpResponse(stream, content_type=content_type)
