@@ -389,21 +389,10 @@ class Recommendation(models.Model):
         return f"Recommendation {self.number}"
 
 
-class Attachment(models.Model):
-    """A file sent with an allegation or added to an inquiry, stored outside the web root.
+class StoredFile(models.Model):
+    """A file checked by its content and stored outside the web root under a random name; the
+    original name is kept only for display to permitted roles (`services.write_upload`)."""
 
-    The stored name is random; the original name is kept only for display to permitted roles.
-    """
-
-    allegation = models.ForeignKey(
-        Allegation, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
-    )
-    inquiry = models.ForeignKey(
-        Inquiry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
-    )
-    entry = models.ForeignKey(
-        InquiryEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
-    )
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
@@ -415,7 +404,22 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["uploaded_at", "pk"]
+
+
+class Attachment(StoredFile):
+    """A file sent with an allegation or added to an inquiry."""
+
+    allegation = models.ForeignKey(
+        Allegation, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    inquiry = models.ForeignKey(
+        Inquiry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    entry = models.ForeignKey(
+        InquiryEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
 
     def __str__(self) -> str:
         return f"Attachment {self.pk}"

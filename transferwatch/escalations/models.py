@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from transferwatch.agencies.models import Agency
-from transferwatch.cases.models import next_number
+from transferwatch.cases.models import StoredFile, next_number
 
 KINDS = [
     ("leadership", "Notification to DHS leadership"),
@@ -209,25 +209,13 @@ class RemedialMeasure(models.Model):
         return reverse("measure_detail", args=[self.pk])
 
 
-class MeasureEvidence(models.Model):
+class MeasureEvidence(StoredFile):
     """A file showing a remedial measure was carried out, kept like an inquiry's attachments:
     checked by its content, stored under a random name outside the web root, downloads audited."""
 
     measure = models.ForeignKey(
         RemedialMeasure, on_delete=models.CASCADE, related_name="evidence_files"
     )
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    stored_name = models.CharField(max_length=80, unique=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
         return f"Evidence file {self.pk}"
