@@ -6,6 +6,7 @@ Tests run inside a transaction that is rolled back (pytest-django's `db`). Do no
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -274,18 +275,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a TransferWatch server in a child process (SQLite, fresh data folder)."""
+@contextlib.contextmanager
+def serve_site(folder: Path, world: str, **environment: str) -> Iterator[str]:
+    """A TransferWatch server in a child process (SQLite in `folder`, the `world` script run
+    first, `environment` added to its variables); yields its base URL, stops it after."""
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api")
-    folder = tmp_path_factory.mktemp("live-site")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
-    env.update(TRANSFERWATCH_MODE="development", TRANSFERWATCH_DATA_DIR=str(folder))
+    env.update(TRANSFERWATCH_MODE="development", TRANSFERWATCH_DATA_DIR=str(folder), **environment)
     tw = [sys.executable, "-m", "transferwatch.cli"]
     subprocess.run([*tw, "migrate", "--no-input"], env=env, check=True, capture_output=True)
-    world = BROWSER_WORLD % {"password": PASSWORD}
     subprocess.run([*tw, "shell", "-c", world], env=env, check=True, capture_output=True)
     port = _free_port()
     log = (folder / "server.log").open("w")
@@ -309,6 +309,14 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a TransferWatch server in a child process (SQLite, fresh data folder)."""
+    world = BROWSER_WORLD % {"password": PASSWORD}
+    with serve_site(tmp_path_factory.mktemp("live-site"), world) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

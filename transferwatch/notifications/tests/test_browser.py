@@ -8,10 +8,6 @@ server of this test process. No ORM here: the world below is made in the child.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -29,6 +25,7 @@ from transferwatch.conftest import (
     _free_port,
     axe_violations,
     screenshot,
+    serve_site,
     sign_in,
 )
 
@@ -65,45 +62,12 @@ def smtp() -> Iterator[LocalSMTP]:
 
 @pytest.fixture(scope="module")
 def mail_site(smtp: LocalSMTP, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api")
-    folder = tmp_path_factory.mktemp("mail-site")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
-    env.update(
-        TRANSFERWATCH_MODE="development",
-        TRANSFERWATCH_DATA_DIR=str(folder),
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(smtp.port),
-    )
-    tw = [sys.executable, "-m", "transferwatch.cli"]
-    subprocess.run([*tw, "migrate", "--no-input"], env=env, check=True, capture_output=True)
     world = BROWSER_WORLD % {"password": PASSWORD}
     world += MAIL_WORLD % {"name": CANARY_NAME, "a_number": CANARY_A_NUMBER}
-    subprocess.run([*tw, "shell", "-c", world], env=env, check=True, capture_output=True)
-    smtp.messages.clear()  # the world's own notices (none expected to matter here)
-    port = _free_port()
-    log = (folder / "server.log").open("w")
-    server = subprocess.Popen(
-        [*tw, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    raise RuntimeError(f"the test server stopped: see {log.name}") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    folder = tmp_path_factory.mktemp("mail-site")
+    with serve_site(folder, world, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp.port)) as base:
+        smtp.messages.clear()  # the world's own notices (none expected to matter here)
+        yield base
 
 
 @pytest.fixture(scope="module")
