@@ -9,13 +9,46 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def empty_margin(x1: npt.ArrayLike, n1: npt.ArrayLike, x0: npt.ArrayLike, n0: npt.ArrayLike) -> BoolArray:  # fmt: skip
+    """Where the 2x2 table of `x1` of `n1` against `x0` of `n0` has an empty margin.
+
+    No events in either group (``x1 + x0 == 0``), only events in both, or an empty group: the
+    odds ratio is not defined by the data, and a continuity correction would make one up (0 of
+    38 against 0 of 327 gives log((0.5/38.5) / (0.5/327.5)) = 2.14 with `log_odds_ratio`). The
+    same test serves the count contrast of `log_rate_ratio_change` as
+    ``empty_margin(x1, x0 + x1, w1, w0 + w1)``: no events of one group in either period, or of
+    either group in one period.
+    """
+    a, n = np.asarray(x1, dtype=np.float64), np.asarray(n1, dtype=np.float64)
+    c, m = np.asarray(x0, dtype=np.float64), np.asarray(n0, dtype=np.float64)
+    return np.asarray((n <= 0) | (m <= 0) | (a + c <= 0) | (n - a + m - c <= 0), dtype=np.bool_)
+
+
+def mantel_haenszel_empty(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt.ArrayLike) -> BoolArray:  # fmt: skip
+    """Where `mantel_haenszel` has nothing to pool: over the strata (last axis) in which both
+    rows have records, no events at all, or no non-events at all (or no such stratum).
+
+    A stratum only one row has contributes nothing to the Mantel-Haenszel sums; in the others, a
+    margin that is empty in every one of them leaves the common odds ratio undefined, and the
+    0.5 correction would invent it.
+    """
+    av, bv = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    cv, dv = np.asarray(c, dtype=np.float64), np.asarray(d, dtype=np.float64)
+    shared = ((av + bv) > 0) & ((cv + dv) > 0)
+    events = np.where(shared, av + cv, 0.0).sum(axis=-1)
+    others = np.where(shared, bv + dv, 0.0).sum(axis=-1)
+    return np.asarray((events <= 0) | (others <= 0), dtype=np.bool_)
 
 
 def log_odds_ratio(x1: npt.ArrayLike, n1: npt.ArrayLike, x0: npt.ArrayLike, n0: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:  # fmt: skip
     """Log odds ratio of `x1` of `n1` against `x0` of `n0`, and its standard error.
 
     Uses the Haldane-Anscombe correction (0.5 added to every cell) and Woolf's standard error
-    ``sqrt(1/a + 1/b + 1/c + 1/d)``.
+    ``sqrt(1/a + 1/b + 1/c + 1/d)``. Where no group has an event (or every record is one) the
+    result is made up by the correction: callers give no estimate there (`empty_margin`).
 
     References
     ----------
@@ -68,7 +101,8 @@ def mantel_haenszel(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, d: npt
     ones. Empty strata contribute nothing. Where ``sum(a d / n)`` or ``sum(b c / n)`` is zero
     (the agency has only events, or none, in every stratum it has) 0.5 is added to the four
     cells of each stratum in which the agency has records, as Haldane and Anscombe do for one
-    table.
+    table. Where there is nothing to pool at all (`mantel_haenszel_empty`) that too would be
+    made up: callers give no estimate there.
 
     References
     ----------
@@ -109,7 +143,10 @@ def log_rate_ratio_change(x0: npt.ArrayLike, x1: npt.ArrayLike, w0: npt.ArrayLik
 
     The change of one group's count (`x0` before, `x1` after) against a comparison group's
     (`w0`, `w1`) over the same days: the log of the ratio of two Poisson rate ratios, with
-    standard error ``sqrt(1/x0 + 1/x1 + 1/w0 + 1/w1)``.
+    standard error ``sqrt(1/x0 + 1/x1 + 1/w0 + 1/w1)``. With no events of one group in either
+    period, or of either group in one period, the result is made up by the correction (with
+    ``x0 = x1 = 0`` it is the comparison group's trend alone): callers give no estimate there
+    (`empty_margin`).
     """
     a, b = np.asarray(x0, dtype=np.float64) + 0.5, np.asarray(x1, dtype=np.float64) + 0.5
     c, d = np.asarray(w0, dtype=np.float64) + 0.5, np.asarray(w1, dtype=np.float64) + 0.5

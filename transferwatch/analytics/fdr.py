@@ -199,7 +199,9 @@ def shrink(
     measured with noise se: the posterior mean ``mu + B (y - mu)``, ``B = tau^2 / (tau^2 +
     se^2)``, pulls an agency with few records (large se) towards the typical value and leaves
     a large agency's estimate nearly as measured; the posterior standard deviation is
-    ``sqrt(B) * se``. With tau^2 = 0 every agency's best estimate is mu.
+    ``sqrt(B) * se``. With tau^2 = 0 every agency's best estimate is mu; since a moment
+    estimate of zero means "no detectable spread", not "identical agencies", `indicators.assess`
+    reports the agency's own estimate and interval there instead.
 
     References
     ----------

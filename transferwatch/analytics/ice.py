@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import AgencyInfo
-from transferwatch.analytics.estimators import empirical_logit, log_odds_ratio
+from transferwatch.analytics.estimators import empirical_logit, empty_margin, log_odds_ratio
 from transferwatch.analytics.indicators import MIN_RECORDS, Indicator, _empty, _pct, _Raw, assess
 
 ICE_NAMES = ("no_conviction_share", "minor_charge_share")
@@ -168,7 +168,8 @@ def share_raws(name: str, share: Share, agencies: Sequence[AgencyInfo], period: 
     Level: the empirical logit of the agency's share over the period (`empirical_logit`), with
     at least `MIN_RECORDS` requests with the fact known. Change: for an agency activated inside
     the period with at least `MIN_RECORDS` such requests before and after activation, the log
-    odds ratio after against before (`log_odds_ratio`); the random-effects spread of these
+    odds ratio after against before (`log_odds_ratio`; none where no request is of the kind
+    counted, or every one is, on both sides: `empty_margin`); the random-effects spread of these
     changes across agencies absorbs the common trend (a national change of enforcement). Both
     are judged against a DerSimonian-Laird fit over the agencies within |z| <= `CUT` of a
     high-breakdown first fit (3 for the bookings indicators: on the null runs of the ICE
@@ -187,6 +188,7 @@ def share_raws(name: str, share: Share, agencies: Sequence[AgencyInfo], period: 
     level.n[:] = change.n[:] = n.astype(np.int64)
     y, se = empirical_logit(x, n)
     d, d_se = log_odds_ratio(share.hit[:, 1], share.known[:, 1], share.hit[:, 0], share.known[:, 0])
+    void = empty_margin(share.hit[:, 1], share.known[:, 1], share.hit[:, 0], share.known[:, 0])
     for i, ag in enumerate(agencies):
         used = f"{n[i]:.0f} requests {words.known}, {total[i] - n[i]:.0f} {words.unknown}"
         if total[i] == 0:
@@ -208,6 +210,14 @@ def share_raws(name: str, share: Share, agencies: Sequence[AgencyInfo], period: 
             change.why[i] = (
                 f"too few records to compare before and after activation ({n0:.0f} requests "
                 f"{words.known} before, {n1:.0f} after; at least {MIN_RECORDS} each needed)"
+            )
+        elif void[i]:
+            change.why[i] = (
+                f"no requests {words.hit} before or after activation ({n0:.0f} requests "
+                f"{words.known} before, {n1:.0f} after): there is no change to measure"
+                if x0 + x1 == 0
+                else f"all requests {words.known} {words.hit} before and after activation "
+                f"({n0:.0f} before, {n1:.0f} after): there is no change to measure"
             )
         else:
             change.ok[i], change.y[i], change.se[i] = True, d[i], d_se[i]

@@ -35,9 +35,11 @@ import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import N_CELLS, AgencyInfo, Counts
 from transferwatch.analytics.estimators import (
+    empty_margin,
     log_odds_ratio,
     log_rate_ratio_change,
     mantel_haenszel,
+    mantel_haenszel_empty,
 )
 from transferwatch.analytics.fdr import (
     dersimonian_laird,
@@ -238,6 +240,9 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
     thin = np.minimum(w_pre, w_post) < MIN_RECORDS
     w_pre, w_post = np.where(thin, n_pre - x_pre, w_pre), np.where(thin, n_post - x_post, w_post)
     y, se = log_rate_ratio_change(x_pre, x_post, w_pre, w_post)
+    # no events on one side of a table: the 0.5 correction would make the estimate up
+    void = empty_margin(x_post, x_pre + x_post, w_post, w_pre + w_post)
+    void_odds = empty_margin(x_post, n_post, mw_post, m_post)
     qn = _peer_sum(t.by_quarter("bookings", hisp), groups)
     qx = _peer_sum(t.by_quarter("minor", hisp), groups)
     raw = _empty(t.k)
@@ -245,7 +250,7 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
         [a.activation_date is not None and a.activation_date <= period[1] for a in agencies],
         dtype=bool,
     )
-    reference = after & (np.minimum(n_post, m_post) >= MIN_RECORDS)
+    reference = after & (np.minimum(n_post, m_post) >= MIN_RECORDS) & ~void_odds
     raw.fit_on[1] = (odds[reference], odds_se[reference])
     for i, ag in enumerate(agencies):
         act = ag.activation_date
@@ -259,6 +264,16 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
         past = period[0] < act
         if not past or min(n_pre[i], w_pre[i]) < MIN_RECORDS:
             _without_past(raw, i, past, n_pre[i], x_post[i], n_post[i], mw_post[i], m_post[i])
+            if raw.ok[i] and void_odds[i]:
+                raw.ok[i], raw.stratum[i] = False, 0
+                raw.why[i] = (
+                    f"no minor-offence arrests in either group after activation ({x_post[i]:.0f} of "
+                    f"{n_post[i]:.0f} Hispanic arrests, {mw_post[i]:.0f} of {m_post[i]:.0f} "
+                    "non-Hispanic): there is nothing to compare"
+                    if x_post[i] + mw_post[i] == 0
+                    else "every arrest after activation was for a minor offence in both groups: "
+                    "there is nothing to compare"
+                )
             if raw.ok[i]:
                 raw.y[i], raw.se[i] = odds[i], odds_se[i]
             continue
@@ -272,6 +287,16 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
             raw.why[i] = (
                 f"too few other arrests to compare with ({w_pre[i]:.0f} before activation, "
                 f"{w_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
+            )
+            continue
+        if void[i]:
+            raw.why[i] = (
+                "no minor-offence arrests of Hispanic people before or after activation "
+                f"({n_pre[i]:.0f} Hispanic arrests before, {n_post[i]:.0f} after): there is no "
+                "change to measure"
+                if x_pre[i] + x_post[i] == 0
+                else "no change to measure: a group has no arrests of the kind compared on one "
+                "side of activation"
             )
             continue
         qa = _quarter(act)
@@ -345,12 +370,29 @@ def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
     raw = _empty(t.k)
     raw.n[:] = n.astype(np.int64)
     y, se = mantel_haenszel(xc, nc - xc, oxc, onc - oxc)
-    if "pep_eligible" not in t.c.present or "transfer_request" not in t.c.present:
-        raw.why[:] = ["the bookings have no transfer_request or pep_eligible column"] * t.k
+    need = [c for c in ("transfer_request", "pep_eligible") if c not in t.c.present]
+    if need:
+        raw.why[:] = [f"the bookings have no {' or '.join(need)} column"] * t.k
         return raw
     ok = (n >= MIN_RECORDS) & (on >= MIN_RECORDS)
+    void = ok & mantel_haenszel_empty(xc, nc - xc, oxc, onc - oxc)
+    ok &= ~void
+    shared = (nc > 0) & (onc > 0)
+    shared_events = np.where(shared, xc + oxc, 0.0).sum(axis=1)
+    for i in np.flatnonzero(void).tolist():
+        raw.why[i] = (
+            "no other agency has reviewed transfer requests in the offence classes of this "
+            "agency's: there is nothing to compare"
+            if not shared[i].any()
+            else f"no transfer requests outside the rules at this agency ({x[i]:.0f} of "
+            f"{n[i]:.0f}) or at other agencies in the same offence classes: there is nothing to "
+            "compare"
+            if shared_events[i] == 0
+            else "every transfer request at this agency and at other agencies in the same offence "
+            "classes was outside the rules: there is nothing to compare"
+        )
     raw.y[ok], raw.se[ok], raw.ok[:] = y[ok], se[ok], ok
-    for i in np.flatnonzero(~ok).tolist():
+    for i in np.flatnonzero(~ok & ~void).tolist():
         raw.why[i] = (
             f"too few records to assess ({n[i]:.0f} reviewed transfer requests; at least {MIN_RECORDS} needed)"
             if n[i] < MIN_RECORDS
@@ -366,7 +408,7 @@ def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
     return raw
 
 
-def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], before_after: npt.NDArray[np.bool_] | None = None) -> _Raw:  # fmt: skip
+def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], events: tuple[str, str], before_after: npt.NDArray[np.bool_] | None = None) -> _Raw:  # fmt: skip
     """Log odds ratio of `hit` among `total`, group `g1` against `g0` of `column`.
 
     Agencies marked in `before_after` with at least `MIN_RECORDS` in each group before and
@@ -374,6 +416,12 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
     against g0's over the same days (`log_rate_ratio_change`, a triple difference; stratum 1,
     with its own between-agency spread); the others by the log odds ratio over the whole
     period (stratum 0).
+
+    `events` names the events (``"dismissals"``) and the opposite case (``"every disposed charge
+    was dismissed"``) for an agency where no group has an event, or every record is one: it
+    gets no estimate (`empty_margin`). Where only the change at activation is empty (no events
+    of one group before or after, or of either group on one side), the odds ratio over the
+    period is used.
     """
     key = t.c.eth if column == "eth" else t.c.lep
     n1, x1 = t.sum(total, key == g1), t.sum(hit, key == g1)
@@ -390,6 +438,9 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
     # the change at activation of group g1's `hit` count against g0's (a rate-ratio triple
     # difference: extra arrests of one group show directly, without the dilution of a share)
     rr, rr_se = log_rate_ratio_change(cells[0][1], cells[2][1], cells[1][1], cells[3][1])
+    void = empty_margin(x1, n1, x0, n0)
+    lost = change & empty_margin(cells[2][1], cells[0][1] + cells[2][1], cells[3][1], cells[1][1] + cells[3][1])  # fmt: skip
+    change &= ~lost
     raw = _empty(t.k)
     raw.n[:] = (n1 + n0).astype(np.int64)
     what, one, other = label
@@ -403,6 +454,14 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
                 f"too few records to assess ({n1[i]:.0f} {what} of {one}, {n0[i]:.0f} of "
                 f"{other}; at least {MIN_RECORDS} each needed)"
             )
+        elif void[i]:
+            raw.why[i] = (
+                f"no {events[0]} in either group ({x1[i]:.0f} of {n1[i]:.0f} {what} of {one}, "
+                f"{x0[i]:.0f} of {n0[i]:.0f} of {other}): there is nothing to compare"
+                if x1[i] + x0[i] == 0
+                else f"{events[1]} in both groups ({n1[i]:.0f} {what} of {one}, {n0[i]:.0f} of "
+                f"{other}): there is nothing to compare"
+            )
         elif change[i]:
             raw.y[i], raw.se[i], raw.ok[i] = rr[i], rr_se[i], True
             raw.stratum[i] = 1
@@ -415,6 +474,12 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
         else:
             raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
             raw.says[i] = f"{_pct(x1[i] / n1[i])} {name} for {one} against {_pct(x0[i] / n0[i])} for {other}"  # fmt: skip
+            if lost[i]:
+                raw.says[i] += (
+                    f" (no change at activation to measure: no {events[0]} of one group before "
+                    "and after, or of either group on one side; the estimate is the log odds "
+                    "ratio over the period)"
+                )
     return raw
 
 
@@ -422,7 +487,7 @@ def dismissal_disparity(t: _Table) -> _Raw:
     """Outcome test: log odds ratio of dismissal among disposed charges, Hispanic vs not."""
     need = {"disposition", "ethnicity"} - t.c.present
     missing = f"the bookings have no {' or '.join(sorted(need))} column" if need else ""
-    return _two_groups(t, "of charges dismissed", "eth", "disposed", "dismissed", "H", "N", missing, ("disposed charges", "Hispanic people", "others"))  # fmt: skip
+    return _two_groups(t, "of charges dismissed", "eth", "disposed", "dismissed", "H", "N", missing, ("disposed charges", "Hispanic people", "others"), ("dismissals", "every disposed charge was dismissed"))  # fmt: skip
 
 
 def lep_minor_offense(t: _Table, agencies: Sequence[AgencyInfo], period: tuple[date, date]) -> _Raw:  # fmt: skip
@@ -441,7 +506,7 @@ def lep_minor_offense(t: _Table, agencies: Sequence[AgencyInfo], period: tuple[d
         [a.activation_date is not None and period[0] < a.activation_date <= period[1] for a in agencies],
         dtype=bool,
     )  # fmt: skip
-    return _two_groups(t, "of arrests for minor offences", "lep", "bookings", "minor", "Y", "N", missing, ("arrests", "people with limited English", "others"), activated)  # fmt: skip
+    return _two_groups(t, "of arrests for minor offences", "lep", "bookings", "minor", "Y", "N", missing, ("arrests", "people with limited English", "others"), ("minor-offence arrests", "every arrest was for a minor offence"), activated)  # fmt: skip
 
 
 def population_benchmark(t: _Table, agencies: Sequence[AgencyInfo]) -> _Raw:
@@ -532,12 +597,15 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
         ORI -> one `Indicator` per entry of `raws`, in their order.
     """
     k = len(oris)
-    tested: dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray]] = {}
+    tested: dict[
+        str, tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]
+    ] = {}
     for name, raw in raws.items():
         p = np.full(k, np.nan)
         shrunk = np.full(k, np.nan)
         half = np.full(k, np.nan)
         mu = np.zeros(k)
+        flat = np.zeros(k, dtype=bool)  # tau^2 estimated as zero: no shrinking to the mean
         for stratum in np.unique(raw.stratum[raw.ok]).tolist():
             sel = raw.ok & (raw.stratum == stratum)
             fit_y, fit_se = raw.fit_on.get(stratum, (raw.y[sel], raw.se[sel]))
@@ -551,11 +619,12 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                 shrunk[sel] = shrink(raw.y[sel], raw.se[sel], fit)[0]
                 half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
                 mu[sel] = fit.mu
+                flat[sel] = fit.tau2 <= 0
             else:
                 for j in np.flatnonzero(sel).tolist():
                     raw.why[j] = "too few agencies can be assessed to know the usual spread"
                 raw.ok[sel] = False
-        tested[name] = (p, shrunk, half, mu)
+        tested[name] = (p, shrunk, half, mu, flat)
     names = list(raws)
     stacked = np.concatenate([tested[name][0] for name in names])
     weights = np.concatenate([np.full(k, WEAK_WEIGHT if n in WEAK else 1.0) for n in names])
@@ -563,7 +632,7 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
     out: dict[str, list[Indicator]] = {o: [] for o in oris}
     for j, name in enumerate(names):
         raw = raws[name]
-        p, shrunk, half, mu = tested[name]
+        p, shrunk, half, mu, flat = tested[name]
         group = GROUPS.get(name.split(":")[0], raw.group)
         for i, ori in enumerate(oris):
             if not raw.ok[i]:
@@ -580,6 +649,12 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                 if q <= Q_SIGNIFICANT
                 else "within the usual spread of agencies"
             )
+            own = (
+                f"no detectable between-agency spread, so this agency's own estimate stands: "
+                f"{raw.y[i]:+.3f}, 95% interval {raw.y[i] - half[i]:+.3f} to {raw.y[i] + half[i]:+.3f}"
+                if flat[i]
+                else f"allowing for chance, this agency's own value is most likely {shrunk[i]:+.3f}"
+            )
             out[ori].append(
                 Indicator(
                     name=name,
@@ -591,10 +666,7 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                     q_value=q,
                     n=int(raw.n[i]),
                     flagged=flagged,
-                    explanation=(
-                        f"{raw.says[i]}; {verdict} (typical value {mu[i]:+.3f}; allowing for "
-                        f"chance, this agency's own value is most likely {shrunk[i]:+.3f})"
-                    ),
+                    explanation=(f"{raw.says[i]}; {verdict} (typical value {mu[i]:+.3f}; {own})"),
                     comparison=COMPARISONS[name][raw.stratum[i]]
                     if name in COMPARISONS
                     else raw.label,

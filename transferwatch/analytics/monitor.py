@@ -23,7 +23,9 @@ from transferwatch.analytics.indicators import compute, concern
 
 # 5: indicators from ICE's records (no_conviction_share, minor_charge_share, and
 # non_priority_transfers from the engine's classification), docs/methods.md section 2
-METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-5"
+# 6: no estimate where no group has an event (the continuity correction made one up), an
+# agency's own estimate where the between-agency spread is estimated as zero (section 3)
+METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-6"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 
