@@ -5,8 +5,12 @@ Each is checked against statsmodels in `tests/golden/make_monitor_golden.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import brentq  # type: ignore[import-untyped]
+from scipy.special import gammaln, logsumexp  # type: ignore[import-untyped]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -168,3 +172,43 @@ def empirical_logit(x: npt.ArrayLike, n: npt.ArrayLike) -> tuple[FloatArray, Flo
     a = np.asarray(x, dtype=np.float64) + 0.5
     b = np.asarray(n, dtype=np.float64) - np.asarray(x, dtype=np.float64) + 0.5
     return np.log(a / b), np.sqrt(1 / a + 1 / b)
+
+
+def fisher_exact_odds_ratio(x1: float, n1: float, x0: float, n0: float) -> tuple[float, float, float, float]:  # fmt: skip
+    """Exact conditional inference on the odds ratio of `x1` of `n1` against `x0` of `n0`.
+
+    Given the table's margins, `x1` follows Fisher's noncentral hypergeometric distribution
+    with the odds ratio as parameter. Returns, on the log scale, the conditional maximum
+    likelihood estimate and the exact 95% interval (each tail 2.5%), and the one-sided p-value
+    of Fisher's exact test (odds ratio above 1). An estimate or bound at the edge of the support
+    is infinite. Checked against ``scipy.stats.contingency.odds_ratio(kind="conditional")`` and
+    ``scipy.stats.fisher_exact`` in `tests/golden/make_monitor_golden.py`. For a table with an
+    empty margin (`empty_margin`) there is no distribution: callers give no estimate.
+    """
+    a, b, c, d = round(x1), round(n1), round(x0), round(n0)
+    m = a + c
+    lo, hi = max(0, m - d), min(b, m)
+    xs = np.arange(lo, hi + 1, dtype=np.float64)
+    logw = (
+        gammaln(b + 1) - gammaln(xs + 1) - gammaln(b - xs + 1)
+        + gammaln(d + 1) - gammaln(m - xs + 1) - gammaln(d - m + xs + 1)
+    )  # fmt: skip
+
+    def pmf(t: float) -> FloatArray:
+        v = logw + xs * t
+        return np.asarray(np.exp(v - logsumexp(v)), dtype=np.float64)
+
+    def solve(f: Callable[[float], float]) -> float:
+        left, right = -1.0, 1.0
+        while f(left) > 0:
+            left *= 2
+        while f(right) < 0:
+            right *= 2
+        return float(brentq(f, left, right, xtol=1e-12))
+
+    upper_tail, lower_tail = xs >= a, xs <= a
+    p = float(min(1.0, pmf(0.0)[upper_tail].sum()))
+    est = -np.inf if a == lo else np.inf if a == hi else solve(lambda t: float(pmf(t) @ xs) - a)
+    low = -np.inf if a == lo else solve(lambda t: float(pmf(t)[upper_tail].sum()) - 0.025)
+    high = np.inf if a == hi else solve(lambda t: 0.025 - float(pmf(t)[lower_tail].sum()))
+    return float(est), low, high, p

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from transferwatch.analytics.aggregate import N_CELLS, AgencyInfo, Counts
 from transferwatch.analytics.estimators import (
     empty_margin,
+    fisher_exact_odds_ratio,
     log_odds_ratio,
     log_rate_ratio_change,
     mantel_haenszel,
@@ -122,6 +123,13 @@ class _Raw:
     # the spread by `robust_random_effects` setting aside agencies beyond this |z| of a first
     # high-breakdown fit; None: plain `dersimonian_laird` over all of them
     cut: float | None = 3.0
+    # the comparison within the agency used when too few agencies are assessable to know the
+    # usual spread (`_within`): rows of (x1, n1, x0, n0), group 1 against the stated reference
+    # group, and (what is counted, group 1, reference group); None: no such comparison
+    within: FloatArray | None = None
+    within_label: tuple[str, str, str] = ("", "", "")
+    # agency -> exact 95% interval of its within-agency estimate (set by `_within`)
+    exact: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
 def _pct(x: float) -> str:
@@ -252,6 +260,8 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
     )
     reference = after & (np.minimum(n_post, m_post) >= MIN_RECORDS) & ~void_odds
     raw.fit_on[1] = (odds[reference], odds_se[reference])
+    raw.within = np.stack([x_post, n_post, mw_post, m_post], axis=1)
+    raw.within_label = ("minor-offence arrests among arrests after activation", "Hispanic people", "non-Hispanic people")  # fmt: skip
     for i, ag in enumerate(agencies):
         act = ag.activation_date
         if act is None:
@@ -444,6 +454,8 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
     raw = _empty(t.k)
     raw.n[:] = (n1 + n0).astype(np.int64)
     what, one, other = label
+    raw.within = np.stack([x1, n1, x0, n0], axis=1)
+    raw.within_label = (f"{events[0]} among {what}", one, other)
     for i in range(t.k):
         if missing:
             raw.why[i] = missing
@@ -535,6 +547,41 @@ def population_benchmark(t: _Table, agencies: Sequence[AgencyInfo]) -> _Raw:
     return raw
 
 
+def _within(raw: _Raw, within: FloatArray, sel: npt.NDArray[np.bool_], assessable: int, p: FloatArray) -> None:  # fmt: skip
+    """Agencies `sel` of a stratum with too few agencies to know the usual spread: each is
+    judged against the reference group within itself (`_Raw.within`) by Fisher's exact test
+    (one-sided, direction of concern), with the conditional maximum-likelihood log odds ratio
+    and its exact 95% interval (`fisher_exact_odds_ratio`). The p-value joins the run's
+    false-discovery control like any other; an agency whose table has an empty margin, or a
+    comparison with no such table, gets no estimate.
+    """
+    event, one, other = raw.within_label
+    for j in np.flatnonzero(sel).tolist():
+        x1, n1, x0, n0 = (float(v) for v in within[j])
+        if empty_margin(x1, n1, x0, n0):
+            raw.ok[j] = False
+            raw.why[j] = (
+                f"no peer comparison: {assessable} agencies, and no {event} in one of the "
+                f"groups to compare within the agency ({x1:.0f} of {n1:.0f} for {one}, "
+                f"{x0:.0f} of {n0:.0f} for {other})"
+            )
+            continue
+        est, low, high, p[j] = fisher_exact_odds_ratio(x1, n1, x0, n0)
+        raw.y[j], raw.exact[j] = est, (low, high)
+        interval = (
+            f"exact 95% interval {low:+.3f} to {high:+.3f}"
+            if np.isfinite(est)
+            else "the odds ratio is unbounded (no case or only cases in one group), exact 95% "
+            + (f"lower bound {low:+.3f}" if np.isfinite(low) else f"upper bound {high:+.3f}")
+        )
+        raw.says[j] = (
+            f"no peer comparison: {assessable} agencies; within the agency, {event}: "
+            f"{x1:.0f} of {n1:.0f} for {one} ({_pct(x1 / n1)}) against {x0:.0f} of {n0:.0f} for "
+            f"{other} ({_pct(x0 / n0)}), the reference (the estimate is the conditional "
+            f"maximum-likelihood log odds ratio, {interval}; Fisher's exact test, one-sided)"
+        )
+
+
 def _empty(k: int) -> _Raw:
     return _Raw(
         y=np.full(k, np.nan), se=np.full(k, np.nan), n=np.zeros(k, dtype=np.int64),
@@ -620,6 +667,8 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                 half[sel] = Z95 * np.sqrt(raw.se[sel] ** 2 + fit.tau2)
                 mu[sel] = fit.mu
                 flat[sel] = fit.tau2 <= 0
+            elif raw.within is not None:
+                _within(raw, raw.within, sel, int(raw.ok.sum()), p)
             else:
                 for j in np.flatnonzero(sel).tolist():
                     raw.why[j] = "too few agencies can be assessed to know the usual spread"
@@ -644,6 +693,29 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                 continue
             q = float(q_all[j, i])
             flagged = name not in WEAK and q <= Q_SIGNIFICANT
+            if i in raw.exact:
+                finite = bool(np.isfinite(raw.y[i]))
+                low, high = raw.exact[i]
+                out[ori].append(
+                    Indicator(
+                        name=name,
+                        group=group,
+                        estimate=round(float(raw.y[i]), 6) if finite else None,
+                        ci_low=round(low, 6) if finite else None,
+                        ci_high=round(high, 6) if finite else None,
+                        p_value=float(p[i]),
+                        q_value=q,
+                        n=int(raw.n[i]),
+                        flagged=flagged,
+                        explanation=(
+                            f"{raw.says[i]}; "
+                            + ("well above" if q <= Q_SIGNIFICANT else "not clearly above")
+                            + " the reference group within the agency"
+                        ),
+                        comparison="odds ratio within the agency",
+                    )
+                )
+                continue
             verdict = (
                 "well above the usual spread of agencies"
                 if q <= Q_SIGNIFICANT

@@ -25,7 +25,7 @@ from transferwatch.analytics.indicators import compute, concern
 # non_priority_transfers from the engine's classification), docs/methods.md section 2
 # 6: no estimate where no group has an event (the continuity correction made one up), an
 # agency's own estimate where the between-agency spread is estimated as zero (section 3)
-METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-6"
+METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-7"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 

@@ -37,6 +37,8 @@ STRATA = [
     [(1, 60, 50, 6000), (0, 25, 300, 2500), (30, 5, 2000, 900)],
     [(5, 5, 40, 60), (8, 2, 70, 30)],
 ]
+# exact conditional odds ratio (few agencies: within-agency comparison), (x1, n1, x0, n0)
+EXACT = [(10, 30, 5, 35), (120, 400, 80, 410), (0, 40, 3, 50), (7, 7, 2, 9), (60, 420, 35, 450), (30, 200, 41, 260)]  # fmt: skip
 # weighted Benjamini-Hochberg: p-values and weights (rescaled to average 1)
 WBH_P = [0.0001, 0.004, 0.019, 0.03, 0.2, 0.5, 0.51, 0.9, 0.045, 0.0008, 0.002, 0.3]
 WBH_W = [1, 1, 1, 0.2, 0.2, 1, 1, 0.2, 1, 0.2, 0.2, 1]
@@ -108,6 +110,21 @@ def main() -> None:
         # Genovese, Roeder and Wasserman (2006): BH on p / w (statsmodels caps the product at 1)
         "q": multipletests(np.minimum(scaled, 1.0), method="fdr_bh")[1].tolist(),
     }
+    out["exact_or"] = []
+    for a, b, c, d in EXACT:
+        table = [[a, b - a], [c, d - c]]
+        res = stats.contingency.odds_ratio(table, kind="conditional")
+        ci = res.confidence_interval(confidence_level=0.95)
+        with np.errstate(divide="ignore"):
+            logs = [float(np.log(v)) for v in (res.statistic, ci.low, ci.high)]
+        out["exact_or"].append(  # type: ignore[attr-defined]
+            {
+                "counts": [a, b, c, d],
+                # JSON has no infinity: an unbounded end is null
+                "log_or": [v if np.isfinite(v) else None for v in logs],
+                "p_greater": float(stats.fisher_exact(table, alternative="greater")[1]),
+            }
+        )
     path = Path(__file__).with_name("monitor_golden.json")
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
 
