@@ -1,7 +1,7 @@
 """The crosswalk facility -> operating agency (ORI), and what it leaves out of monitoring.
 
 ICE's detainer records name the jail, not the arresting agency. A detainer import suggests an
-agency for each facility by name (`imports.detainers.match_agency`); an analyst confirms or
+agency for each facility by name (`imports.facility_names.match_agency`); an analyst confirms or
 changes it on the Facilities page, or a crosswalk file sets it (`transferwatch import
 facilities`). Every change goes through `set_facility_agency`, which moves the facility's
 transfer requests with it: a request's `agency` is stored per request (imported requests take

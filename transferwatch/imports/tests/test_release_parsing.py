@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from transferwatch.imports.detainers import facility_kind, match_key
+from transferwatch.imports.facility_names import facility_kind, match_key
 from transferwatch.imports.release_rows import parse_date
 
 
