@@ -200,7 +200,7 @@ def shrink(
     se^2)``, pulls an agency with few records (large se) towards the typical value and leaves
     a large agency's estimate nearly as measured; the posterior standard deviation is
     ``sqrt(B) * se``. With tau^2 = 0 every agency's best estimate is mu; since a moment
-    estimate of zero means "no detectable spread", not "identical agencies", `indicators.assess`
+    estimate of zero means "no detectable spread", not "identical agencies", `assess.assess`
     reports the agency's own estimate and interval there instead.
 
     References

@@ -38,8 +38,9 @@ import numpy as np
 import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import AgencyInfo
+from transferwatch.analytics.assess import Indicator, _empty, _pct, _Raw, assess
 from transferwatch.analytics.estimators import empirical_logit, empty_margin, log_odds_ratio
-from transferwatch.analytics.indicators import MIN_RECORDS, Indicator, _empty, _pct, _Raw, assess
+from transferwatch.analytics.indicators import MIN_RECORDS
 
 ICE_NAMES = ("no_conviction_share", "minor_charge_share")
 CHANGE = ":change"  # suffix of the change-at-activation test of an indicator (merged away)
@@ -298,7 +299,7 @@ def merge(indicators: list[Indicator], ice_given: bool) -> list[Indicator]:
 
 
 def assess_ice(ice: IceCounts, agencies: Sequence[AgencyInfo], period: tuple[date, date]) -> dict[str, list[Indicator]]:  # fmt: skip
-    """The ICE indicators alone, tested as a run without bookings tests them (`indicators.assess`
+    """The ICE indicators alone, tested as a run without bookings tests them (`assess.assess`
     over the level and change tests of the three shares, then `merge`): for validation."""
     raws = ice_raws(ice, agencies, period, bookings_have_review=False)
     tested = assess(raws, [a.ori for a in agencies])

@@ -18,8 +18,9 @@ from transferwatch.analytics.aggregate import (
     no_counts,
     read_agencies,
 )
+from transferwatch.analytics.assess import concern
 from transferwatch.analytics.ice import IceSource, ice_raws, merge
-from transferwatch.analytics.indicators import compute, concern
+from transferwatch.analytics.indicators import compute
 
 # 5: indicators from ICE's records (no_conviction_share, minor_charge_share, and
 # non_priority_transfers from the engine's classification), docs/methods.md section 2
@@ -54,7 +55,7 @@ def run(
     period_from, period_to : inclusive; default the first and last booking date in the data.
     progress : called with (steps done, total steps).
     comparisons : if given, filled with (ori, indicator name) -> the comparison behind the
-        estimate, for the indicators that have more than one (`indicators.COMPARISONS`); kept
+        estimate, for the indicators that have more than one (`assess.COMPARISONS`); kept
         out of the document, whose shape CONTRACTS.md section 3 fixes.
     ice : ICE's transfer requests (`ice.IceSource`: called with the run's period, it returns
         the counts); without it (a run on files) the ICE indicators say that no ICE records

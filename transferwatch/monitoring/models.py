@@ -110,7 +110,7 @@ class IndicatorResult(models.Model):
     flagged = models.BooleanField(default=False)
     explanation = models.TextField(blank=True)
     # the comparison behind the estimate where an indicator has more than one
-    # (`analytics.indicators.COMPARISONS`): estimates of different comparisons are not plotted
+    # (`analytics.assess.COMPARISONS`): estimates of different comparisons are not plotted
     # together
     comparison = models.CharField(max_length=60, blank=True, default="")
 

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from transferwatch.accounts.access import permission_or_404
-from transferwatch.analytics.indicators import Q_SIGNIFICANT, Q_WATCH
+from transferwatch.analytics.assess import Q_SIGNIFICANT, Q_WATCH
 from transferwatch.cases.models import Allegation
 from transferwatch.monitoring import services
 from transferwatch.monitoring.models import AgencyResult, MonitoringRun

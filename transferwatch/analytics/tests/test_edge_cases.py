@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from transferwatch.analytics.aggregate import AgencyInfo
+from transferwatch.analytics.assess import _empty, assess
 from transferwatch.analytics.ice import CHANGE, IceCounts, assess_ice
-from transferwatch.analytics.indicators import _empty, assess
 from transferwatch.analytics.monitor import run
 
 PERIOD = (date(2015, 1, 1), date(2015, 12, 31))

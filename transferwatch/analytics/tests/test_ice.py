@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from transferwatch.analytics.aggregate import AgencyInfo
+from transferwatch.analytics.assess import Indicator, assess
 from transferwatch.analytics.estimators import empirical_logit
 from transferwatch.analytics.ice import (
     CHANGE,
@@ -19,7 +20,6 @@ from transferwatch.analytics.ice import (
     ice_raws,
     merge,
 )
-from transferwatch.analytics.indicators import Indicator, assess
 from transferwatch.analytics.synth_ice import generate
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "ice_golden.json").read_text())

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from transferwatch.analytics.aggregate import AgencyInfo
+from transferwatch.analytics.assess import Indicator, concern
 from transferwatch.analytics.estimators import (
     did_proportions,
     log_odds_ratio,
     log_rate_ratio_change,
     mantel_haenszel,
 )
-from transferwatch.analytics.indicators import Indicator, concern, peer_groups
+from transferwatch.analytics.indicators import peer_groups
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "monitor_golden.json").read_text())
 

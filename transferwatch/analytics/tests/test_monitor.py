@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from transferwatch.analytics.aggregate import MonitorInputError
+from transferwatch.analytics.assess import WEAK, WEAK_WEIGHT
 from transferwatch.analytics.ice import ICE_NAMES
-from transferwatch.analytics.indicators import NAMES, WEAK, WEAK_WEIGHT
+from transferwatch.analytics.indicators import NAMES
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.synth import generate
 
