@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from transferwatch.transfers.models import (
     ReviewStep,
     TransferRequest,
 )
-from transferwatch.transfers.review import FACT_FLAGS, judge_inconsistencies, lacking_facts
+from transferwatch.transfers.review import build_case, judge_inconsistencies, lacking_facts
 
 CHUNK = 5000
 
@@ -135,7 +135,7 @@ def _classify_chunk(part: list[int], actor: Any, counts: dict[str, int]) -> None
         except policy.PolicyNotFound:
             counts["no_policy"] += 1
             continue
-        case = _case(pk, day, cause, facts or {}, births.get(person), own, charges)
+        case = build_case(pk, day, cause, facts or {}, births.get(person), own, charges)
         result = policy.classify(policy.parse_case(case, today=max(day, today)), chosen, True)
         data = policy.result_to_json(result)
         classifications.append(
@@ -162,42 +162,6 @@ def _classify_chunk(part: list[int], actor: Any, counts: dict[str, int]) -> None
             updates.append(("closed", None, [], "", pk))
         counts["classified"] += 1
     _write(classifications, steps, updates, now)
-
-
-def _case(
-    pk: int,
-    day: date,
-    cause: list[str],
-    facts: dict[str, Any],
-    birth: date | None,
-    convictions: list[tuple[Any, ...]],
-    charges: list[tuple[Any, ...]],
-) -> dict[str, Any]:
-    """`review.case_for` from plain values (the same case, field for field)."""
-    case: dict[str, Any] = {
-        "id": str(pk),
-        "as_of": day.isoformat(),
-        "probable_cause": list(cause),
-        **{k: facts[k] for k in FACT_FLAGS if k in facts},
-    }
-    if birth:
-        case["birth_date"] = birth.isoformat()
-    case["convictions"] = [
-        {
-            "date": when.isoformat(),
-            "incident": incident or f"conviction-{cpk}",
-            "severity": severity,
-            "categories": list(categories),
-            "sentence_days": days,
-            "suspended": suspended,
-        }
-        for cpk, when, incident, severity, categories, days, suspended in convictions
-    ]
-    case["pending_charges"] = [
-        {"date": when.isoformat(), "severity": severity, "categories": list(categories)}
-        for when, severity, categories in charges
-    ]
-    return case
 
 
 def _write(

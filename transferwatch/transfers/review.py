@@ -88,33 +88,59 @@ DECISION_OF = {
 
 def case_for(transfer: TransferRequest) -> dict[str, Any]:
     """The request's facts in the priority engine's case format (CONTRACTS.md section 1)."""
-    facts = dict(transfer.details.get("facts", {}))
+    person = transfer.person
+    return build_case(
+        transfer.pk,
+        transfer.request_date,
+        transfer.probable_cause,
+        transfer.details.get("facts", {}),
+        person.birth_date if person else None,
+        [
+            (c.pk, c.date, c.incident, c.severity, c.categories, c.sentence_days, c.suspended)
+            for c in person.convictions.all()
+        ]
+        if person
+        else [],
+        [(c.date, c.severity, c.categories) for c in person.charges.all() if c.status == "pending"]
+        if person
+        else [],
+    )
+
+
+def build_case(
+    pk: int,
+    day: date,
+    cause: list[str],
+    facts: dict[str, Any],
+    birth: date | None,
+    convictions: list[tuple[Any, ...]],
+    charges: list[tuple[Any, ...]],
+) -> dict[str, Any]:
+    """A case from plain values: `convictions` as (pk, date, incident, severity, categories,
+    sentence days, suspended) in the person's order, `charges` (pending only) as (date,
+    severity, categories); used by `case_for` and by the bulk path (`bulk_review`)."""
     case: dict[str, Any] = {
-        "id": str(transfer.pk),
-        "as_of": transfer.request_date.isoformat(),
-        "probable_cause": list(transfer.probable_cause),
+        "id": str(pk),
+        "as_of": day.isoformat(),
+        "probable_cause": list(cause),
         **{k: facts[k] for k in FACT_FLAGS if k in facts},
     }
-    person = transfer.person
-    if person is None:
-        return {**case, "convictions": [], "pending_charges": []}
-    if person.birth_date:
-        case["birth_date"] = person.birth_date.isoformat()
+    if birth:
+        case["birth_date"] = birth.isoformat()
     case["convictions"] = [
         {
-            "date": c.date.isoformat(),
-            "incident": c.incident or f"conviction-{c.pk}",
-            "severity": c.severity,
-            "categories": list(c.categories),
-            "sentence_days": c.sentence_days,
-            "suspended": c.suspended,
+            "date": when.isoformat(),
+            "incident": incident or f"conviction-{cpk}",
+            "severity": severity,
+            "categories": list(categories),
+            "sentence_days": days,
+            "suspended": suspended,
         }
-        for c in person.convictions.all()
+        for cpk, when, incident, severity, categories, days, suspended in convictions
     ]
     case["pending_charges"] = [
-        {"date": c.date.isoformat(), "severity": c.severity, "categories": list(c.categories)}
-        for c in person.charges.all()
-        if c.status == "pending"
+        {"date": when.isoformat(), "severity": severity, "categories": list(categories)}
+        for when, severity, categories in charges
     ]
     return case
 

@@ -395,8 +395,9 @@ def test_looking_up_held_detainers_uses_the_natural_key_index(db: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         assert _held([row]) == set()
     sql = queries.captured_queries[0]["sql"]
+    if connection.vendor != "sqlite":  # PostgreSQL plans by table size: an empty one proves nothing
+        pytest.skip("the query plan is checked on SQLite, whose planner needs the index condition")
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            plan = " ".join(str(r) for r in cursor.fetchall())
-            assert "transfer_natural_key" in plan and "SCAN transfers_transferrequest" not in plan
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " ".join(str(r) for r in cursor.fetchall())
+    assert "transfer_natural_key" in plan and "SCAN transfers_transferrequest" not in plan
