@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from transferwatch.analytics.aggregate import (
     no_counts,
     read_agencies,
 )
-from transferwatch.analytics.assess import concern
+from transferwatch.analytics.assess import Indicator, concern
 from transferwatch.analytics.ice import IceSource, ice_raws, merge
 from transferwatch.analytics.indicators import compute
 
@@ -35,6 +36,17 @@ def _number(x: float | None) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return x
+
+
+def _no_bookings(indicator: Indicator, extra: dict[str, Any]) -> Indicator:
+    """A bookings indicator of a run made on ICE's records alone."""
+    if indicator.name in extra or indicator.estimate is not None:
+        return indicator
+    return replace(
+        indicator,
+        explanation="no bookings in this run: this indicator needs the agencies' own arrest or "
+        "stop records (import bookings); the run used ICE's records alone",
+    )
 
 
 def run(
@@ -89,6 +101,7 @@ def run(
             source, described = file_source(
                 [bookings] if isinstance(bookings, Path) else list(bookings)
             )
+        bookings_given = True
         try:
             counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
             requests = ice(first, last) if ice is not None else None
@@ -101,6 +114,7 @@ def run(
                     "no bookings and no ICE transfer requests at known agencies in the period"
                 ) from None
             counts, first, last = no_counts(), requests.first, requests.last
+            bookings_given = False
     finally:
         con.close()
     step(1, 3)
@@ -111,6 +125,8 @@ def run(
     )
     extra = ice_raws(requests, infos, (first, last), review)
     by_ori, n_bookings = compute(counts, infos, (first, last), extra)
+    if not bookings_given:  # say so, rather than count zeros or name columns of no file
+        by_ori = {o: [_no_bookings(i, extra) for i in inds] for o, inds in by_ori.items()}
     by_ori = {o: merge(inds, requests is not None) for o, inds in by_ori.items()}
     step(2, 3)
     entries = []

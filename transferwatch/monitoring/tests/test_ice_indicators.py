@@ -120,3 +120,17 @@ def test_the_command_without_files_reports_them(ice_world: dict[str, Agency], tm
     assert empty["estimate"] is None and not empty["flagged"]
     # the bookings indicators have nothing to work on and say so
     assert by_ori[ice_world["a"].ori]["dismissal_disparity"]["estimate"] is None
+
+
+def test_a_run_without_bookings_says_so_on_each_bookings_indicator(
+    ice_world: dict[str, Agency], tmp_path: Path
+) -> None:
+    out = tmp_path / "run.json"
+    call_command("monitor", "--json", str(out))
+    doc = json.loads(out.read_text())
+    agency = next(a for a in doc["agencies"] if a["ori"] == ice_world["a"].ori)
+    said = {i["name"]: i["explanation"] for i in agency["indicators"]}
+    for name in ("minor_offense_shift", "dismissal_disparity", "lep_minor_offense"):
+        # not "0 Hispanic arrests" nor "the bookings have no ... column": there are no bookings
+        assert said[name].startswith("no bookings in this run"), said[name]
+    assert not said["no_conviction_share"].startswith("no bookings")
