@@ -1,16 +1,21 @@
 """Recall and false flags of `transferwatch monitor` on synthetic data with planted misuse.
 
     .venv/bin/python benchmarks/monitor_validation.py [--agencies 1000] [--seeds 1 2 3] [--plants 15]
-        [--null-seeds 101 102] [--cache DIR] [--sweep-seeds 1 2]
+        [--null-seeds 101 102] [--null-agencies N] [--cache DIR] [--sweep-seeds 1 2]
 
 For each seed: `synth.generate` with `--plants` agencies of each kind (pretext, lowprio,
-dismissal, lep) over 2014-2016, then one monitoring run. Recall counts a planted agency as found
-when the indicator for its kind is flagged; it is reported for agencies with at least 1,000
-bookings a year (the issue's goal) and for smaller ones, by size band (1,000-5,000 and 5,000+
-a year), and by the lower and upper half of the planted effect range. False flags are clean agencies flagged on any indicator. Null seeds (no plants)
-give the share of agencies flagged when there is nothing to find. The figures go into
-docs/methods.md. With ``--cache DIR`` the synthetic data of each seed is kept in
-``DIR/<agencies>-<plants>-<seed>`` and reused (generating it is most of the time).
+dismissal, lep: changes at activation or levels against peers; hispanic_level, lep_level:
+minor-offence arrests of the group raised throughout the period, no change at activation) over
+2014-2016, then one monitoring run. Recall counts a planted agency as found when the indicator
+for its kind is flagged; it is reported for agencies with at least 1,000 bookings a year (the
+issue's goal) and for smaller ones, by size band (1,000-5,000 and 5,000+ a year), and by thirds
+of the planted effect range; for the indicators with a level and a change at activation, which
+of the two flagged. False flags are clean agencies flagged on any indicator. Null seeds (no
+plants, `--null-agencies` agencies each) give the number of runs with any flag, against the
+nominal false-discovery level. The figures go into docs/methods.md. With ``--cache DIR`` the
+synthetic data of each seed is kept in ``DIR/<agencies>-<plants>-<seed>`` and reused
+(generating it is most of the time); running this script from a checkout of an earlier method
+version on the same cache gives before/after figures on the same data.
 
 With ``--sweep-seeds``, it then plants every kind at each of the fixed effect sizes of `SWEEP`
 (the same agencies at every size, seed by seed) and prints recall at agencies with 1,000+
@@ -30,6 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats  # type: ignore[import-untyped]
 
+from transferwatch.analytics.assess import Q_SIGNIFICANT
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.synth import generate
 from transferwatch.analytics.synth_parameters import PARAMETERS
@@ -39,6 +45,8 @@ KIND = {
     "lowprio": "non_priority_transfers",
     "dismissal": "dismissal_disparity",
     "lep": "lep_minor_offense",
+    "hispanic_level": "minor_offense_shift",
+    "lep_level": "lep_minor_offense",
 }
 START, END = date(2014, 1, 1), date(2016, 12, 31)
 # fixed effect sizes for the sweep, one column per level: pretext and lep minor-offence rate
@@ -49,6 +57,8 @@ SWEEP = {
     "lep": (1.5, 2.0, 2.5, 3.0, 4.0),
     "dismissal": (0.4, 0.6, 0.8, 1.0, 1.3),
     "lowprio": (2.0, 3.0, 4.5, 6.0, 9.0),
+    "hispanic_level": (1.5, 2.0, 2.5, 3.0, 4.0),
+    "lep_level": (1.5, 2.0, 2.5, 3.0, 4.0),
 }
 YEARS = ((END - START).days + 1) / 365.25
 
@@ -64,6 +74,18 @@ def one(folder: Path, agencies: int, seed: int, plants: int, level: int | None =
     began = time.perf_counter()
     doc = run(folder / "bookings.parquet", folder / "agencies.parquet")
     return doc, truth, time.perf_counter() - began
+
+
+def _which(agency: dict[str, Any], name: str) -> str:
+    """Which test of an indicator with a level and a change at activation flagged (`merge`'s
+    explanation says it); "one" for an indicator with a single test."""
+    text = next(i["explanation"] for i in agency["indicators"] if i["name"] == name)
+    if not text.startswith("flagged on the "):
+        return "one"
+    head = text.split(".", 1)[0]
+    return (
+        "both" if " and the " in head else "change" if "change at activation" in head else "level"
+    )
 
 
 def _z(p_value: float | None) -> float:
@@ -103,6 +125,9 @@ def main() -> None:
     parser.add_argument("--null-seeds", type=int, nargs="+", default=[101, 102])
     parser.add_argument("--cache", type=Path, help="keep and reuse the synthetic data here")
     parser.add_argument("--sweep-seeds", type=int, nargs="*", default=[])
+    parser.add_argument(
+        "--null-agencies", type=int, help="agencies of a null run (default --agencies)"
+    )
     args = parser.parse_args()
 
     def data(seed: int, plants: int, level: int | None = None) -> tuple[dict[str, Any], dict[str, Any], float]:  # fmt: skip
@@ -112,12 +137,20 @@ def main() -> None:
         name = f"{args.agencies}-{plants}-{seed}" + ("" if level is None else f"-size{level}")
         return one(args.cache / name, args.agencies, seed, plants, level)
 
+    def null_data(seed: int) -> tuple[dict[str, Any], dict[str, Any], float]:
+        agencies = args.null_agencies or args.agencies
+        if args.cache is None:
+            with tempfile.TemporaryDirectory(prefix="tw-validate-") as tmp:
+                return one(Path(tmp), agencies, seed, 0)
+        return one(args.cache / f"{agencies}-0-{seed}", agencies, seed, 0)
+
     ranges = PARAMETERS["planted_effect_ranges"]
     found: dict[tuple[str, str, str], list[int]] = {}
     clean = [0, 0]
     # for the bound: each clean agency's largest z over the four indicators that can flag, and
     # each planted agency's (1,000+ a year) z on the indicator of its kind
     clean_z: list[float] = []
+    by_test: dict[tuple[str, str], int] = {}  # (kind, which test flagged) -> planted 1,000+/yr
     planted_z: list[tuple[str, float]] = []
     for seed in args.seeds:
         doc, truth, took = data(seed, args.plants)
@@ -134,7 +167,9 @@ def main() -> None:
                 continue
             low, high = next(iter(ranges[p["kind"]].values()))
             value = next(iter(v for v in p["effect"].values() if isinstance(v, float)))
-            half = "larger" if value >= (low + high) / 2 else "smaller"
+            third = min(int(3 * (value - low) / max(high - low, 1e-9)), 2)
+            edges = [low + (high - low) * j / 3 for j in (third, third + 1)]
+            half = f"{edges[0]:.2f}-{edges[1]:.2f}"
             per_year = agency["n_bookings"] / YEARS
             size = "1000+/yr" if per_year >= 1000 else "<1000/yr"
             if per_year >= 1000:
@@ -147,22 +182,44 @@ def main() -> None:
                 hit = found.setdefault(key, [0, 0])
                 hit[0] += KIND[p["kind"]] in names
                 hit[1] += 1
+            if per_year >= 1000 and KIND[p["kind"]] in names:
+                which = _which(agency, KIND[p["kind"]])
+                by_test[(p["kind"], which)] = by_test.get((p["kind"], which), 0) + 1
         clean = [clean[0] + seed_clean[0], clean[1] + seed_clean[1]]
-        print(f"seed {seed}: run {took:.1f} s, clean agencies flagged {seed_clean[0]}/{seed_clean[1]}")  # fmt: skip
+        print(f"seed {seed}: run {took:.1f} s, clean agencies flagged {seed_clean[0]}/{seed_clean[1]}", flush=True)  # fmt: skip
     print("\nrecall (planted agencies flagged on the right indicator)")
-    print(f"{'kind':<10} {'size':<9} {'effect':<8} found/planted")
+    print(f"{'kind':<15} {'size':<9} {'effect':<10} found/planted")
     for (kind, size, half), (hit, total) in sorted(found.items()):
-        print(f"{kind:<10} {size:<9} {half:<8} {hit}/{total} ({100 * hit / total:.0f}%)")
+        print(
+            f"{kind:<15} {size:<9} {half:<10} {hit}/{total} ({100 * hit / total:.0f}%)", flush=True
+        )
     big = [v for (k, s, h), v in found.items() if s == "1000+/yr" and h == "all"]
     hit, total = sum(v[0] for v in big), sum(v[1] for v in big)
     print(f"\nall kinds, 1000+ bookings/yr: {hit}/{total} ({100 * hit / max(total, 1):.0f}%)")
     print(f"false flags: {clean[0]}/{clean[1]} clean agencies ({100 * clean[0] / max(clean[1], 1):.2f}%)")  # fmt: skip
+    print("planted agencies (1000+/yr) found, by the test that flagged (level, change, both):")
+    for (kind, which), count in sorted(by_test.items()):
+        print(f"  {kind:<15} {which:<8} {count}")
     _bound(clean_z, planted_z, clean[0] / max(clean[1], 1))
+    runs_flagged = agencies_flagged = agencies_seen = 0
     for seed in args.null_seeds:
-        doc, _truth, took = data(seed, 0)
+        doc, _truth, took = null_data(seed)
         flagged = sum(a["flagged"] for a in doc["agencies"])
         watch = sum(a["concern"] == "watch" for a in doc["agencies"])
-        print(f"null seed {seed}: {flagged}/{len(doc['agencies'])} flagged, {watch} watch ({took:.1f} s)")  # fmt: skip
+        runs_flagged += flagged > 0
+        agencies_flagged += flagged
+        agencies_seen += len(doc["agencies"])
+        print(f"null seed {seed}: {flagged}/{len(doc['agencies'])} flagged, {watch} watch ({took:.1f} s)", flush=True)  # fmt: skip
+    if args.null_seeds:
+        n = len(args.null_seeds)
+        # with nothing planted every flag is false: the false-discovery rate is the chance of
+        # any flag in a run (nominal Q_SIGNIFICANT); P(X >= observed) if the chance were nominal
+        tail = float(stats.binom.sf(runs_flagged - 1, n, Q_SIGNIFICANT))
+        print(
+            f"null runs with any flag: {runs_flagged}/{n} (nominal at most {Q_SIGNIFICANT:.0%}; "
+            f"binomial P(>= {runs_flagged}) = {tail:.2f}); agencies flagged "
+            f"{agencies_flagged}/{agencies_seen}"
+        )
     if args.sweep_seeds:
         _sweep(lambda seed, level: data(seed, args.plants, level), args.sweep_seeds)
 

@@ -45,6 +45,7 @@ from transferwatch.analytics.synth_parameters import (
     LATIN_WEIGHTS,
     MAX_AGENCIES,
     MINOR_MIX,
+    MINOR_PLANTS,
     OFFENSES,
     OUTCOMES,
     PARAMETERS,
@@ -328,7 +329,7 @@ def _make_agencies(n: int, start: date, end: date, seed: int, plants: dict[str, 
             kind[i], effect[i] = k, round(float(prng.uniform(low, high)), 3)
             if fx["activation"][i] < 0:  # misuse follows activation: give the agency one
                 fx["activation"][i] = _day(start) + int(prng.uniform(0.2, 0.7) * span)
-            if k == "lep":
+            if MINOR_PLANTS.get(k, ("", False))[0] == "lep":
                 fx["lep_recorded"][i], fx["lep_u"][i] = True, 0.01
     fips = [STATES[s][0] + f"{c:03d}" for s, c in zip(state, county, strict=True)]
     return _Agencies(ori, name, state, fips, peer, kind, effect, [0] * n, fx)
@@ -442,14 +443,17 @@ def _agency_bookings(a: int, ag: _Agencies, seed: int, start: date, end: date, y
     )  # fmt: skip
     minor = rng.random(n) < _sigmoid(log_odds)
     parts = [(day, people, _offences(rng, ag, a, day, people, minor), local)]
-    if kind in ("pretext", "lep") and act <= last:
-        # Pretext: extra minor-offence arrests of the group, on top of the usual ones, after activation.
-        column, value = ("ethnicity", 0) if kind == "pretext" else ("lep", 0)
-        usual = int(np.sum(post & minor & (people[column] == value)))
+    group, level = MINOR_PLANTS.get(kind, ("", False))
+    if group and (level or act <= last):
+        # Extra minor-offence arrests of the group, on top of the usual ones: after activation
+        # (pretext, lep), or throughout the period with no change at activation (the *_level kinds).
+        column = "ethnicity" if group == "hispanic" else "lep"
+        since = first if level else act
+        usual = int(np.sum((day >= since) & minor & (people[column] == 0)))
         extra = int(rng.poisson(usual * (effect - 1.0)))
         ag.extra[a] = extra
-        eday = rng.integers(act, last + 1, extra)
-        epeople = _people(rng, ag, a, extra, "hispanic" if kind == "pretext" else "lep")
+        eday = rng.integers(since, last + 1, extra)
+        epeople = _people(rng, ag, a, extra, group)
         eoff = _offences(rng, ag, a, eday, epeople, np.ones(extra, dtype=bool))
         parts.append((eday, epeople, eoff, local.max(initial=-1) + 1 + np.arange(extra)))
     day = np.concatenate([p[0] for p in parts])

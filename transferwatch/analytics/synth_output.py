@@ -21,6 +21,7 @@ from transferwatch.analytics.synth_parameters import (
     DISPOSITIONS,
     ETHNICITY,
     LEP,
+    MINOR_PLANTS,
     OFFENSE_CODES,
     OUTCOMES,
     PARAMETERS,
@@ -122,10 +123,12 @@ def _write_truth(
             continue
         name = next(iter(PARAMETERS["planted_effect_ranges"][kind]))
         effect: dict[str, Any] = {name: ag.effect[i]}
-        if kind in ("pretext", "lep"):
+        if kind in MINOR_PLANTS:
+            group, level = MINOR_PLANTS[kind]
             effect |= {
-                "group": "hispanic" if kind == "pretext" else "lep",
+                "group": group,
                 "extra_bookings": ag.extra[i],
+                "when": "throughout the period" if level else "after activation",
             }
         elif kind == "dismissal":
             effect["group"] = "hispanic"

@@ -11,7 +11,14 @@ from typing import Any
 
 EPOCH = date(1970, 1, 1)
 PEP_START = date(2015, 1, 5)
-PLANT_KINDS = ("pretext", "lowprio", "dismissal", "lep")
+PLANT_KINDS = ("pretext", "lowprio", "dismissal", "lep", "hispanic_level", "lep_level")
+# Kinds that add minor-offence arrests of one group: the group, and whether the arrests are added
+# after activation only (a change at activation) or throughout the period (a raised level, the
+# profiling that predates activation and goes on after it; no change at activation)
+MINOR_PLANTS = {
+    "pretext": ("hispanic", False), "lep": ("lep", False),
+    "hispanic_level": ("hispanic", True), "lep_level": ("lep", True),
+}  # fmt: skip
 FORMATS = ("csv", "parquet")
 MAX_AGENCIES = 50_000  # person keys pack the agency number into 16 bits
 CHUNK_ROWS = 500_000
@@ -103,6 +110,8 @@ PARAMETERS: dict[str, Any] = {
         "lep": {"minor_offense_rate_ratio": [1.8, 2.8]},
         "dismissal": {"dismissal_log_odds": [0.6, 1.0]},
         "lowprio": {"non_eligible_request_multiplier": [3.0, 6.0]},
+        "hispanic_level": {"minor_offense_rate_ratio": [1.8, 2.8]},
+        "lep_level": {"minor_offense_rate_ratio": [1.8, 2.8]},
     },
 }  # fmt: skip
 

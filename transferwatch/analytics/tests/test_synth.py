@@ -70,9 +70,9 @@ def query(summary: synth.Summary, sql: str) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> synth.Summary:
-    """A run large enough for the planted effects to show: 30 agencies, about 400,000 bookings."""
+    """A run large enough for the planted effects to show: 40 agencies, about 400,000 bookings."""
     out = tmp_path_factory.mktemp("world")
-    return run(out, agencies=30, seed=11, plants=ALL_KINDS, bookings=400_000, cases=60)
+    return run(out, agencies=40, seed=11, plants=ALL_KINDS, bookings=400_000, cases=60)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -213,6 +213,10 @@ EFFECTS = {
         - avg(CASE WHEN ethnicity = 'N' AND disposition IN ('convicted', 'dismissed')
                    THEN (disposition = 'dismissed')::INT END)""",
     "lowprio": "avg(CASE WHEN transfer_request <> 'none' THEN (pep_eligible = 'N')::INT END)",
+    # raised throughout the period: the group's minor-offence share against the others'
+    "hispanic_level": f"""avg(CASE WHEN ethnicity = 'H' THEN {MINOR} END)
+                       - avg(CASE WHEN ethnicity = 'N' THEN {MINOR} END)""",
+    "lep_level": f"avg(CASE WHEN lep = 'Y' THEN {MINOR} END) - avg(CASE WHEN lep = 'N' THEN {MINOR} END)",
 }
 
 
