@@ -29,12 +29,8 @@ DATA_DIR = config.data_dir(ENV, Path.cwd())
 SECRET_KEY = config.secret_key(ENV, MODE, DATA_DIR)
 AUDIT_KEY = config.audit_key(ENV, MODE, DATA_DIR)
 DEBUG = config.env_flag(ENV, "DEBUG", default=not PRODUCTION)
-DATABASES = {"default": config.database(ENV, DATA_DIR)}
-
-if PRODUCTION:
-    ALLOWED_HOSTS = [h.strip() for h in ENV.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
-else:
-    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+DATABASES = {"default": config.database(ENV, DATA_DIR, MODE)}
+ALLOWED_HOSTS = config.allowed_hosts(ENV, MODE)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -66,11 +62,15 @@ INSTALLED_APPS = [
     "transferwatch.search",
     "transferwatch.demo",
 ]
+# Listed before django_tasks_db so that its `db_worker` (graceful shutdown) is the one that runs.
+INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks"), "transferwatch.operations")
 
 MIDDLEWARE = [
+    "transferwatch.lib.requestid.RequestIdMiddleware",
+    # /healthz and /readyz answer before HTTPS redirects, host checks, sessions and sign-in.
+    "transferwatch.operations.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "transferwatch.lib.csp.ContentSecurityPolicyMiddleware",
-    "transferwatch.lib.requestid.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,6 +82,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+if PRODUCTION:
+    # The app serves its collected static files itself, right after the HTTPS redirect.
+    after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+    MIDDLEWARE.insert(after_security, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # Long work (imports, monitoring runs, packets) runs as tasks; `transferwatch db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -168,6 +172,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# The app serves its own static files (WhiteNoise). In production they are collected first
+# (`transferwatch collectstatic`), with hashed names and gzip/brotli copies, cached for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 WAREHOUSE_DIR = DATA_DIR / "warehouse"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -194,11 +208,28 @@ MAIL_TO = config.mail_to(ENV, MODE)
 BASE_URL = ENV.get("TRANSFERWATCH_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # No personal data in logs: messages name records by id only, and request bodies are never logged.
+# TRANSFERWATCH_LOG_FORMAT: `json` (one object a line, the default in production) or `plain`.
+LOG_FORMAT = config.log_format(ENV, MODE)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "transferwatch.lib.jsonlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "transferwatch.lib.jsonlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        # Our request log line (lib/requestid.py) replaces the development server's own.
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -21,4 +21,5 @@ urlpatterns = [
     path("public/", include("transferwatch.reports.public_urls")),
     path("reports/", include("transferwatch.reports.urls")),
     path("api/", api.urls),
+    path("operations/", include("transferwatch.operations.urls")),
 ]

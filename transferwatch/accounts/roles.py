@@ -111,7 +111,9 @@ ROLES: dict[str, Role] = {
             + SUPERVISE_CASES
             + WORK_MEETINGS
             + ("meetings.approve_minutes", "reports.add_packet")
-            + ("notifications.view_message", "notifications.retry_message"),
+            + ("notifications.view_message", "notifications.retry_message")
+            # the operator page: the worker's queue, failed tasks, restarting interrupted work
+            + ("operations.view_operations",),
         ),
         Role(
             "ice_field_reviewer",

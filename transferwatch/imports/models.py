@@ -31,8 +31,9 @@ class Import(models.Model):
         ("unchanged", "Already imported (same file)"),
         ("rejected", "Rejected: invalid rows, nothing imported"),
         ("failed", "Failed: nothing imported"),
+        ("interrupted", "Interrupted by a shutdown: nothing imported; can be restarted"),
     ]
-    FINISHED = ("done", "unchanged", "rejected", "failed")
+    FINISHED = ("done", "unchanged", "rejected", "failed", "interrupted")
 
     kind = models.CharField(max_length=12, choices=KINDS)
     file_name = models.CharField(max_length=255)
@@ -40,7 +41,7 @@ class Import(models.Model):
     file_hash = models.CharField("SHA-256 of the file", max_length=64, blank=True, db_index=True)
     file_size = models.PositiveBigIntegerField(default=0)
     skip_invalid = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=STATUSES, default="queued")
+    status = models.CharField(max_length=12, choices=STATUSES, default="queued")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

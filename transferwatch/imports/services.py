@@ -106,23 +106,46 @@ def _alive(pid: int) -> bool:
 
 
 def reap_interrupted() -> int:
-    """Finish as failed the imports whose process on this host died while running them.
+    """Mark interrupted the imports whose process on this host died while running them.
 
     A killed import changed nothing (its writes were never committed or swapped in); this only
-    corrects its record, which would otherwise say "running" for ever.
+    corrects its record, which would otherwise say "running" for ever, so it can be restarted.
     """
     host = socket.gethostname()
     reaped = 0
     for imp in Import.objects.filter(status="running"):
         runner = imp.details.get("runner") or {}
         if runner.get("host") == host and not _alive(int(runner.get("pid", 0))):
-            finish(
-                imp,
-                "failed",
-                message=f"{imp.file_name}: interrupted before it finished; nothing was changed",
-            )
+            interrupt(imp, "its process ended")
             reaped += 1
     return reaped
+
+
+def interrupt(imp: Import, reason: str) -> Import:
+    """A shutdown stopped the import before it finished: nothing was changed; restart it."""
+    return finish(
+        imp,
+        "interrupted",
+        message=f"{imp.file_name}: interrupted ({reason}) before it finished; "
+        "nothing was changed: restart it",
+    )
+
+
+def requeue(imp: Import, user: Any) -> Import:
+    """The reverse of `interrupt`: the same import, on the file kept with it, waits again."""
+    with transaction.atomic():
+        imp = Import.objects.select_for_update().get(pk=imp.pk)
+        if imp.status != "interrupted":
+            raise ValueError(f"import {imp.pk} is {imp.status}, not interrupted")
+        if not any(imp.folder.glob("upload.*")):
+            raise ValueError(f"import {imp.pk} no longer has its file: upload it again")
+        imp.status = "queued"
+        imp.started_at = imp.finished_at = None
+        imp.rows_done = imp.rows_accepted = imp.rows_rejected = 0
+        imp.message = ""
+        imp.save()
+        record("imports.import.requeued", imp, actor=user)
+    return imp
 
 
 def progress(imp: Import, rows_done: int, rows_total: int | None = None) -> None:

@@ -117,6 +117,15 @@ def audit_key(env: dict[str, str], run_mode: str, folder: Path) -> bytes:
     return _key_from_file(folder / "audit.key", 32).encode()
 
 
+def log_format(env: dict[str, str], run_mode: str) -> str:
+    """`json` (one object a line, for log shipping; production's default) or `plain`."""
+    default = "json" if run_mode == "production" else "plain"
+    value = env.get("TRANSFERWATCH_LOG_FORMAT", default).strip().lower() or default
+    if value not in ("json", "plain"):
+        raise ConfigError(f"TRANSFERWATCH_LOG_FORMAT={value!r} is not known: use 'json' or 'plain'")
+    return value
+
+
 def redact_url(url: str) -> str:
     """The database URL without its password, safe to print."""
     parts = urlsplit(url)
@@ -126,9 +135,30 @@ def redact_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def database(env: dict[str, str], folder: Path) -> dict[str, Any]:
-    """Django's DATABASES['default'] from DATABASE_URL; SQLite in the data folder without it."""
+def allowed_hosts(env: dict[str, str], run_mode: str) -> list[str]:
+    """The host names the site answers to; production names them, development is local only."""
+    if run_mode != "production":
+        return ["127.0.0.1", "localhost", "testserver", "[::1]"]
+    hosts = [h.strip() for h in env.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
+    if not hosts:
+        raise ConfigError(
+            "ALLOWED_HOSTS is not set: production mode needs the site's host names, "
+            "comma-separated (e.g. transferwatch.agency.gov)"
+        )
+    if "*" in hosts:
+        raise ConfigError("ALLOWED_HOSTS='*' answers any host name: name the site's hosts")
+    return hosts
+
+
+def database(env: dict[str, str], folder: Path, run_mode: str = "development") -> dict[str, Any]:
+    """Django's DATABASES['default'] from DATABASE_URL; SQLite in the data folder without it
+    (development only: production names its database)."""
     url = env.get("DATABASE_URL", "").strip()
+    if not url and run_mode == "production":
+        raise ConfigError(
+            "DATABASE_URL is not set: production mode needs postgres://USER@HOST:PORT/DBNAME "
+            "(or sqlite:////absolute/path.sqlite3 for a single machine)"
+        )
     if not url:
         return sqlite(folder / "transferwatch.sqlite3")
     parts = urlsplit(url)

@@ -30,8 +30,9 @@ class MonitoringRun(models.Model):
         ("running", "Running"),
         ("done", "Done"),
         ("failed", "Failed"),
+        ("interrupted", "Interrupted by a shutdown; can be restarted"),
     ]
-    FINISHED = ("done", "failed")
+    FINISHED = ("done", "failed", "interrupted")
     SOURCES = [("warehouse", "Imported warehouse"), ("files", "Files")]
 
     # {"from": "YYYY-MM-DD" | null, "to": ..., "source": "warehouse" | "files"}
@@ -42,7 +43,7 @@ class MonitoringRun(models.Model):
     method_version = models.CharField(max_length=60, blank=True)
     period_from = models.DateField(null=True, blank=True)
     period_to = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=STATUSES, default="queued")
+    status = models.CharField(max_length=12, choices=STATUSES, default="queued")
     progress = models.PositiveSmallIntegerField(default=0)
     message = models.TextField(blank=True)
     created_by = models.ForeignKey(

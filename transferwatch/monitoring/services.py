@@ -126,6 +126,31 @@ def fail(run: MonitoringRun, message: str) -> MonitoringRun:
     return run
 
 
+def interrupt(run: MonitoringRun, reason: str) -> MonitoringRun:
+    """A shutdown stopped the run (its results were never committed): it can be restarted."""
+    with transaction.atomic():
+        run = _locked(run, ("queued", "running"))
+        run.status = "interrupted"
+        run.finished_at = timezone.now()
+        run.message = f"interrupted ({reason}); nothing was stored: restart it"
+        run.save()
+        record("monitoring.run.interrupted", run, changes={"reason": reason})
+    return run
+
+
+def requeue(run: MonitoringRun, user: Any) -> MonitoringRun:
+    """The reverse of `interrupt`: the same run waits for a worker again."""
+    with transaction.atomic():
+        run = _locked(run, ("interrupted",))
+        run.status = "queued"
+        run.progress = 0
+        run.started_at = run.finished_at = None
+        run.message = ""
+        run.save()
+        record("monitoring.run.requeued", run, actor=user)
+    return run
+
+
 def _previous_significant(run: MonitoringRun) -> set[int]:
     previous = (
         MonitoringRun.objects.filter(status="done", finished_at__isnull=False)

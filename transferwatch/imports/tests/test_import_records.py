@@ -1,4 +1,4 @@
-"""Import records: an import whose process died is marked failed, not left running."""
+"""Import records: an import whose process died is marked interrupted, not left running."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ def test_it_marks_an_import_of_a_dead_process_as_interrupted(data_dir: Path) -> 
     assert services.reap_interrupted() == 1
     gone.refresh_from_db()
     alive.refresh_from_db()
-    assert gone.status == "failed" and "interrupted" in gone.message
+    assert gone.status == "interrupted" and "restart it" in gone.message
     assert alive.status == "running"
-    assert Event.objects.filter(action="imports.import.failed", object_id=str(gone.pk)).exists()
+    assert Event.objects.filter(
+        action="imports.import.interrupted", object_id=str(gone.pk)
+    ).exists()

@@ -66,17 +66,63 @@ def test_it_explains_an_unwritable_data_folder(tmp_path: Path) -> None:
     assert "TRANSFERWATCH_DATA_DIR" in one_line(result.stderr)
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "TRANSFERWATCH_AUDIT_KEY"])
-def test_production_needs_its_keys(tmp_path: Path, missing: str) -> None:
-    env = {**PRODUCTION, missing: ""}
+def production(tmp_path: Path) -> dict[str, str]:
+    return {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/tw.sqlite3"}
+
+
+@pytest.mark.parametrize(
+    "missing", ["SECRET_KEY", "TRANSFERWATCH_AUDIT_KEY", "DATABASE_URL", "ALLOWED_HOSTS"]
+)
+def test_production_needs_its_keys_database_and_hosts(tmp_path: Path, missing: str) -> None:
+    env = {**production(tmp_path), missing: ""}
     result = run(["check"], tmp_path, **env)
     assert result.returncode == 2
-    assert missing in one_line(result.stderr)
+    line = one_line(result.stderr)
+    assert line.startswith("transferwatch: configuration error: " + missing), line
+
+
+def test_production_refuses_any_host(tmp_path: Path) -> None:
+    result = run(["check"], tmp_path, **{**production(tmp_path), "ALLOWED_HOSTS": "a.example,*"})
+    assert result.returncode == 2
+    assert "ALLOWED_HOSTS" in one_line(result.stderr)
+
+
+def test_the_app_server_refuses_to_start_without_production_settings(tmp_path: Path) -> None:
+    """gunicorn imports transferwatch.wsgi: the same one line, exit 2, no traceback."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update({**production(tmp_path), "SECRET_KEY": "", "TRANSFERWATCH_DATA_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", "import transferwatch.wsgi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "SECRET_KEY is not set" in one_line(result.stderr)
 
 
 def test_production_settings_pass_the_deployment_checklist(tmp_path: Path) -> None:
-    result = run(["check", "--deploy", "--fail-level", "WARNING"], tmp_path, **PRODUCTION)
+    result = run(["check", "--deploy", "--fail-level", "WARNING"], tmp_path, **production(tmp_path))
     assert result.returncode == 0, result.stderr
+
+
+def test_production_logs_json_and_serves_hashed_static_files(tmp_path: Path) -> None:
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.LOG_FORMAT, s.DEBUG, s.STORAGES['staticfiles']['BACKEND'], "
+        "'whitenoise.middleware.WhiteNoiseMiddleware' in s.MIDDLEWARE, s.SECURE_PROXY_SSL_HEADER)"
+    )
+    result = run(["shell", "-c", script], tmp_path, **production(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split(" ", 4) == [
+        "json",
+        "False",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "True",
+        "('HTTP_X_FORWARDED_PROTO', 'https')",
+    ]
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:

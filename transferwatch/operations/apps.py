@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    name = "transferwatch.operations"
+    verbose_name = "Operations (health, worker queue, shutdown)"
