@@ -1,0 +1,322 @@
+"""`backup create`, `verify` and `restore`: the database, the warehouse and the stored files.
+
+A backup is written into a hidden folder beside DIR and renamed to DIR only when complete, so a
+failed backup leaves nothing that looks like one. The database dump and the copy of the warehouse
+happen while holding the warehouse's lock, so no import can commit between them: the bookings in
+the backup are those the database's import records describe. Stored files (attachments, evidence,
+uploaded imports, packets) are copied after the database snapshot; they are never changed once
+written, so every file a backed-up record names is in the backup.
+
+A restore checks everything before writing anything: the backup's checksums, that the audit key of
+this environment is the key of the backed-up chain, that this version of TransferWatch knows the
+backup's migrations, and that the database, the warehouse and the file folders are empty. Files
+are copied into a hidden folder first; the database is restored in one transaction; the folders are
+then moved into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+
+import transferwatch
+from transferwatch.analytics.warehouse import BookingStore
+from transferwatch.audit import chain
+from transferwatch.audit.services import verify_chain
+from transferwatch.backup import database
+from transferwatch.backup import manifest as mf
+from transferwatch.backup.database import ToolProblem
+from transferwatch.backup.manifest import BackupProblem, Entry
+
+KEY_NOTE = (
+    "not in this backup: a restore uses the audit key of its own environment "
+    "(TRANSFERWATCH_AUDIT_KEY or TRANSFERWATCH_AUDIT_KEY_FILE), which must be the site's key"
+)
+
+
+class Steps:
+    """Progress of the long steps; the command shows them as bars. This one shows nothing."""
+
+    def start(self, label: str, total: int | None) -> None:
+        pass
+
+    def update(self, done: int, total: int | None = None) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+
+def file_groups() -> dict[str, Path]:
+    """The folders of stored files, by the name they have in a backup (`files/<name>/...`)."""
+    data = Path(settings.DATA_DIR)
+    return {
+        "attachments": Path(settings.ATTACHMENTS_DIR),  # also remedial-measure evidence
+        "imports": data / "imports",
+        "packets": data / "packets",
+    }
+
+
+def _secret_files() -> set[Path]:
+    """Files that must never be copied into a backup, wherever a setting points."""
+    data = Path(settings.DATA_DIR)
+    found = {data / "audit.key", data / "secret.key"}
+    key_file = os.environ.get("TRANSFERWATCH_AUDIT_KEY_FILE", "").strip()
+    if key_file:
+        found.add(Path(key_file))
+    return {p.resolve() for p in found}
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Regular files under `folder`, skipping hidden entries (work folders, locks) and links."""
+    if not folder.is_dir():
+        return
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if not name.startswith(".") and path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _copy(source: Path, target_root: Path, relative: str, steps: Steps) -> Entry:
+    entry = mf.copy_with_sum(source, target_root / relative, steps.advance)
+    return Entry(relative, entry.sha256, entry.size)
+
+
+# --- create ------------------------------------------------------------------------------------
+
+
+def _refuse_used_folder(folder: Path) -> None:
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BackupProblem(
+            f"{folder}: already exists and is not empty; give a new folder for each backup"
+        )
+
+
+def create(folder: Path, steps: Steps | None = None) -> dict[str, Any]:
+    """Write a complete backup to `folder` (new or empty); returns its manifest."""
+    steps = steps or Steps()
+    folder = folder.absolute()
+    _refuse_used_folder(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:12]}"
+    work.mkdir()
+    try:
+        body = _write(work, steps)
+        _refuse_used_folder(folder)
+        if folder.exists():
+            folder.rmdir()
+        work.rename(folder)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return body
+
+
+def _write(work: Path, steps: Steps) -> dict[str, Any]:
+    entries: list[Entry] = []
+    store = BookingStore(Path(settings.WAREHOUSE_DIR))
+    secrets = _secret_files()
+    with store.lock():
+        steps.start("database", None)
+        dumped = database.dump(work, steps.update)
+        dump_path = work / dumped.file
+        steps.start("checksum of the dump", dump_path.stat().st_size)
+        entries.append(
+            Entry(dumped.file, mf.sha256_of(dump_path, steps.advance), dump_path.stat().st_size)
+        )
+        warehouse = store.manifest()
+        sources = store.files() + ([store.manifest_path] if store.manifest_path.exists() else [])
+        steps.start("warehouse", sum(p.stat().st_size for p in sources))
+        for path in sources:
+            relative = "warehouse/bookings/" + path.relative_to(store.root).as_posix()
+            entries.append(_copy(path, work, relative, steps))
+    groups: dict[str, int] = {}
+    for name, root in file_groups().items():
+        paths = [p for p in _walk(root) if p.resolve() not in secrets]
+        steps.start(name, sum(p.stat().st_size for p in paths))
+        for path in paths:
+            entries.append(
+                _copy(path, work, f"files/{name}/{path.relative_to(root).as_posix()}", steps)
+            )
+        groups[name] = len(paths)
+    body: dict[str, Any] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "app_version": transferwatch.__version__,
+        "database": {
+            "vendor": dumped.vendor,
+            "file": dumped.file,
+            "tool": dumped.tool,
+            "server_version": dumped.server_version,
+        },
+        "migrations": dumped.migrations,
+        "tables": dumped.tables,
+        "audit": {
+            "events": dumped.audit_events,
+            "head_hash": dumped.audit_head,
+            "key_check": mf.key_check(settings.AUDIT_KEY),
+            "key": KEY_NOTE,
+        },
+        "warehouse": {
+            "version": int(warehouse["version"]),
+            "rows": int(warehouse["rows"]),
+            "quarters": len(warehouse["partitions"]),
+            "files": len(store.files()),
+        },
+        "stored_files": groups,
+    }
+    mf.write(work, body, entries)
+    return mf.read(work)
+
+
+# --- verify ------------------------------------------------------------------------------------
+
+
+def verify(folder: Path, steps: Steps | None = None) -> tuple[dict[str, Any], mf.Checked]:
+    """The manifest and every file checked; BackupProblem naming each bad file."""
+    steps = steps or Steps()
+    body = mf.read(folder)
+    steps.start("verifying", sum(e.size for e in mf.entries(body)))
+    checked = mf.verify(folder, body, steps.advance)
+    if not checked.ok:
+        raise BackupProblem(f"the backup {folder} is damaged: " + "; ".join(checked.problems))
+    return body, checked
+
+
+# --- restore -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Restored:
+    manifest: dict[str, Any]
+    tables: dict[str, int]
+    warehouse_rows: int
+    files: dict[str, int]
+    audit: chain.Verification
+    pending_migrations: list[str] = field(default_factory=list)
+
+
+def _known_migrations() -> set[tuple[str, str]]:
+    return set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+
+
+def _occupied(folder: Path) -> bool:
+    return folder.exists() and any(not p.name.startswith(".") for p in folder.iterdir())
+
+
+def _refusals(folder: Path, body: dict[str, Any]) -> None:
+    """Everything that must hold before a restore writes anything (BackupProblem otherwise)."""
+    here = database.vendor()
+    if body["database"]["vendor"] != here:
+        raise BackupProblem(
+            f"{folder / mf.MANIFEST}: this is a backup of a {body['database']['vendor']} "
+            f"database; the configured database is {here}"
+        )
+    if not mf.key_matches(settings.AUDIT_KEY, str(body["audit"]["key_check"])):
+        raise BackupProblem(
+            "the audit key of this environment is not the key of the backed-up audit trail "
+            "(the key is never in a backup): set TRANSFERWATCH_AUDIT_KEY or "
+            "TRANSFERWATCH_AUDIT_KEY_FILE to the site's key; nothing was restored"
+        )
+    unknown = sorted({(a, n) for a, n in body["migrations"]} - _known_migrations())
+    if unknown:
+        shown = ", ".join(f"{a}.{n}" for a, n in unknown[:3])
+        raise BackupProblem(
+            f"{folder / mf.MANIFEST}: made by a newer TransferWatch (its migrations {shown} are "
+            f"unknown to version {transferwatch.__version__}); restore with that version"
+        )
+    database.refuse_unless_empty()
+    store = BookingStore(Path(settings.WAREHOUSE_DIR))
+    if store.manifest_path.exists() or any(store.root.glob("v*")):
+        raise BackupProblem(
+            f"the warehouse {store.root} is not empty; restore needs an empty warehouse folder"
+        )
+    for name, target in file_groups().items():
+        if _occupied(target):
+            raise BackupProblem(
+                f"the {name} folder {target} is not empty; restore needs empty file folders"
+            )
+
+
+def _stage(folder: Path, body: dict[str, Any], staging: Path, steps: Steps) -> dict[str, int]:
+    """Copy the warehouse and the files into `staging`, checking each hash again on the way."""
+    listed = [e for e in mf.entries(body) if not e.path.startswith("database/")]
+    steps.start("files", sum(e.size for e in listed))
+    counts: dict[str, int] = {}
+    for entry in listed:
+        copied = mf.copy_with_sum(folder / entry.path, staging / entry.path, steps.advance)
+        if copied.sha256 != entry.sha256:
+            raise BackupProblem(f"{entry.path}: corrupted (changed while being restored)")
+        group = entry.path.split("/")[1] if entry.path.startswith("files/") else "warehouse"
+        counts[group] = counts.get(group, 0) + 1
+    return counts
+
+
+def _move_into_place(staging: Path) -> None:
+    targets = {f"files/{name}": path for name, path in file_groups().items()}
+    targets["warehouse/bookings"] = BookingStore(Path(settings.WAREHOUSE_DIR)).root
+    for relative, target in targets.items():
+        source = staging / relative
+        if not source.is_dir():
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        for child in sorted(source.iterdir()):
+            shutil.move(str(child), str(target / child.name))
+
+
+def warehouse_rows() -> int:
+    store = BookingStore(Path(settings.WAREHOUSE_DIR))
+    if not store.files():
+        return 0
+    with duckdb.connect() as con:
+        row = con.execute(f"SELECT count(*) FROM {store.scan_sql()}").fetchone()  # noqa: S608
+    return int(row[0]) if row else 0
+
+
+def restore(folder: Path, steps: Steps | None = None) -> Restored:
+    """Restore a verified backup into an empty database, warehouse and file folders."""
+    steps = steps or Steps()
+    folder = folder.absolute()
+    body, _checked = verify(folder, steps)
+    _refusals(folder, body)
+    database.check_tools(body["database"])
+    staging = Path(settings.DATA_DIR) / f".restore-{uuid.uuid4().hex[:12]}"
+    try:
+        files = _stage(folder, body, staging, steps)
+        steps.start("database", None)
+        database.load(folder / body["database"]["file"], body["database"])
+        _move_into_place(staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    tables = database.table_counts()
+    differ = [
+        f"{t}: {tables.get(t, 0):,} rows, the backup has {n:,}"
+        for t, n in body["tables"].items()
+        if tables.get(t, 0) != n
+    ]
+    if differ:
+        raise ToolProblem("the restored database does not match the backup: " + "; ".join(differ))
+    rows = warehouse_rows()
+    if rows != body["warehouse"]["rows"]:
+        raise ToolProblem(
+            f"the restored warehouse holds {rows:,} bookings, the backup {body['warehouse']['rows']:,}"
+        )
+    steps.start("verifying the audit trail", int(body["audit"]["events"]))
+    audit = verify_chain(progress=steps.update)
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    pending = [f"{m.app_label}.{m.name}" for m, _backwards in plan]
+    return Restored(body, tables, rows, files, audit, pending)
