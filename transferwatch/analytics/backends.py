@@ -1,9 +1,11 @@
-"""The monitoring aggregation (`counts_expr`) on any Ibis backend: DuckDB, PostgreSQL, PySpark.
+"""The monitoring aggregations (`counts_expr`, `rates.rates_expr`) on any Ibis backend: DuckDB,
+PostgreSQL, PySpark.
 
 `transferwatch monitor` runs `aggregate.aggregate` on DuckDB over files. When the bookings already
 sit in another database (a PostgreSQL warehouse, a Spark cluster), `counts_table` runs the very
 same Ibis expression there and brings back only the small aggregated table, with the columns and
-types of the DuckDB path (see `aggregate`'s module docstring), sorted by its key columns.
+types of the DuckDB path (see `aggregate`'s module docstring), sorted by its key columns;
+`rates_table` does the same for the counts by race and ethnicity (`rates.group_counts`).
 
 Tested on PostgreSQL and on PySpark in local mode against the DuckDB path
 (`transferwatch/analytics/tests/test_backends.py`); see docs/backends.md.
@@ -24,6 +26,8 @@ from transferwatch.analytics.aggregate import (
     MonitorInputError,
     counts_expr,
 )
+from transferwatch.analytics.rates import COUNTS as RATE_COUNTS
+from transferwatch.analytics.rates import RATE_COLUMNS, rates_expr
 
 KEY_COLUMNS = ("ori", "post", "quarter", "eth", "lep", "cell")
 
@@ -39,6 +43,10 @@ RESULT_SCHEMA = pa.schema(
         ("first_day", pa.date32()),
         ("last_day", pa.date32()),
     ]
+)
+
+RATES_SCHEMA = pa.schema(
+    [("ori", pa.string()), ("grp", pa.string()), *((c, pa.int64()) for c in RATE_COUNTS)]
 )
 
 
@@ -100,3 +108,23 @@ def counts_table(
         schema=RESULT_SCHEMA,
     )
     return table.sort_by([(c, "ascending") for c in KEY_COLUMNS])
+
+
+def rates_table(
+    bookings: ir.Table, period_from: date | None = None, period_to: date | None = None
+) -> pa.Table:
+    """Run the counts by agency and race or ethnicity (`rates.rates_expr`) where `bookings`
+    live: ``ori``, ``grp`` and the counts of `rates.COUNTS`, sorted by ``ori`` and ``grp``.
+
+    `bookings` as for `counts_table`, with any of `rates.RATE_COLUMNS` (text).
+    """
+    if period_from is not None and period_to is not None and period_from > period_to:
+        raise MonitorInputError(f"the period starts ({period_from}) after it ends ({period_to})")
+    b = _lower(bookings, (*REQUIRED_BOOKING_COLUMNS, *RATE_COLUMNS), "bookings")
+    present = frozenset(c for c in RATE_COLUMNS if c in b.columns)
+    result: Any = rates_expr(b, present, period_from, period_to).to_pyarrow()
+    table = pa.table(
+        {f.name: result.column(f.name).cast(f.type, safe=True) for f in RATES_SCHEMA},
+        schema=RATES_SCHEMA,
+    )
+    return table.sort_by([("ori", "ascending"), ("grp", "ascending")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -22,12 +23,22 @@ from transferwatch.analytics.aggregate import (
 from transferwatch.analytics.assess import Indicator, concern
 from transferwatch.analytics.ice import IceSource, ice_raws, merge
 from transferwatch.analytics.indicators import compute
+from transferwatch.analytics.rates import (
+    STOPS,
+    GroupCounts,
+    group_counts,
+    no_group_counts,
+    request_rates,
+)
 
 # 5: indicators from ICE's records (no_conviction_share, minor_charge_share, and
 # non_priority_transfers from the engine's classification), docs/methods.md section 2
 # 6: no estimate where no group has an event (the continuity correction made one up), an
 # agency's own estimate where the between-agency spread is estimated as zero (section 3)
-METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-7"
+# 7: a within-agency exact comparison where fewer than 3 agencies can be assessed
+# 8: minor_offense_shift and lep_minor_offense test both the level against peers and the change
+# at activation where an agency has an own past (one entry, saying which flagged), section 2
+METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-8"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 
@@ -47,6 +58,35 @@ def _no_bookings(indicator: Indicator, extra: dict[str, Any]) -> Indicator:
         explanation="no bookings in this run: this indicator needs the agencies' own arrest or "
         "stop records (import bookings); the run used ICE's records alone",
     )
+
+
+# the indicators that count charges or ICE requests on the bookings (not on ICE's records)
+NOT_FOR_STOPS = {
+    "dismissal_disparity": "compares dismissed charges",
+    "non_priority_transfers": "counts ICE transfer requests on bookings",
+}
+ARRESTS = re.compile(r"\b([Aa])rrest(s|ed)?\b")
+
+
+def _as_stops(indicator: Indicator, extra: dict[str, Any]) -> Indicator:
+    """An indicator of an agency whose records in the run are all stops.
+
+    Those needing charges or ICE requests say they do not apply (rather than count zeros or
+    name missing columns), unless they come from ICE's records; the others say "stops".
+    """
+    what = NOT_FOR_STOPS.get(indicator.name)
+    if what is not None and not (indicator.name in extra and indicator.estimate is not None):
+        return replace(
+            indicator,
+            estimate=None, ci_low=None, ci_high=None, p_value=None, q_value=None, flagged=False,
+            explanation=f"{STOPS}: {indicator.name} {what} and does not apply to stops",
+        )  # fmt: skip
+    words = {"": "stop", "s": "stops", "ed": "stopped"}
+    text = ARRESTS.sub(
+        lambda m: ("S" if m.group(1) == "A" else "s") + words[m.group(2) or ""][1:],
+        indicator.explanation,
+    )
+    return replace(indicator, explanation=text)
 
 
 def run(
@@ -102,8 +142,10 @@ def run(
                 [bookings] if isinstance(bookings, Path) else list(bookings)
             )
         bookings_given = True
+        groups: GroupCounts = no_group_counts()
         try:
             counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
+            groups = group_counts(source, (first, last), described, con)
             requests = ice(first, last) if ice is not None else None
         except NoBookings:
             if ice is None:
@@ -128,6 +170,9 @@ def run(
     if not bookings_given:  # say so, rather than count zeros or name columns of no file
         by_ori = {o: [_no_bookings(i, extra) for i in inds] for o, inds in by_ori.items()}
     by_ori = {o: merge(inds, requests is not None) for o, inds in by_ori.items()}
+    stops = groups.stops_only()
+    by_ori = {o: [_as_stops(i, extra) for i in inds] if o in stops else inds for o, inds in by_ori.items()}  # fmt: skip
+    rates = request_rates(groups, [a.ori for a in infos])
     step(2, 3)
     entries = []
     for ag in infos:
@@ -156,6 +201,11 @@ def run(
                     }
                     for i in inds
                 ],
+                "request_rates": rates[ag.ori][0],
+                "request_rates_note": rates[ag.ori][1]
+                if bookings_given
+                else "no bookings in this run: request rates need the agencies' own arrest "
+                "records (import bookings)",
             }
         )
     step(3, 3)

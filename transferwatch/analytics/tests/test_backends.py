@@ -29,10 +29,13 @@ import pytest
 from transferwatch.analytics.aggregate import (
     COUNT_COLUMNS,
     aggregate,
+    connect,
     read_agencies,
     source_sql,
 )
-from transferwatch.analytics.backends import KEY_COLUMNS, counts_table
+from transferwatch.analytics.backends import KEY_COLUMNS, counts_table, rates_table
+from transferwatch.analytics.rates import COUNTS as RATE_COUNTS
+from transferwatch.analytics.rates import group_counts
 from transferwatch.analytics.synth import generate
 
 # pandas 3 deprecations raised inside ibis' and pyspark's own pandas conversions, not ours
@@ -88,6 +91,28 @@ def _assert_same(table: pa.Table, folder: Path, period: tuple[date | None, date 
     assert sum(table.column("bookings").to_pylist()) > 1000
 
 
+def _assert_same_rates(
+    table: pa.Table, folder: Path, period: tuple[date | None, date | None]
+) -> None:
+    """`rates_table` of a backend equals the DuckDB path (`rates.group_counts`), row for row."""
+    agencies = read_agencies(folder / "agencies.parquet")
+    source = source_sql([folder / "bookings.parquet"])
+    _counts, first, last = aggregate(source, agencies, *period)
+    con = connect()
+    try:
+        found = group_counts(source, (first, last), None, con)
+    finally:
+        con.close()
+    expected = sorted(
+        (str(found.ori[i]), str(found.grp[i]), *(int(found.values[c][i]) for c in RATE_COUNTS))
+        for i in range(len(found.ori))
+    )
+    rows = list(zip(*(table.column(c).to_pylist() for c in ("ori", "grp", *RATE_COUNTS)), strict=True))  # fmt: skip
+    assert rows == expected
+    assert len({r[1] for r in rows}) >= 5  # most groups present
+    assert sum(r[3] for r in rows) > 20  # requests counted
+
+
 def _agencies_arrow(folder: Path) -> pa.Table:
     """The agencies file, with all-null columns (typed null) as text so every backend stores them."""
     table = pq.read_table(folder / "agencies.parquet")
@@ -106,6 +131,7 @@ def test_ibis_duckdb_connection_matches_duckdb_path(
         bookings = con.read_parquet(synth / "bookings.parquet")
         agencies = con.read_parquet(synth / "agencies.parquet")
         _assert_same(counts_table(bookings, agencies, *period), synth, period)
+        _assert_same_rates(rates_table(bookings, *period), synth, period)
     finally:
         con.disconnect()
 
@@ -146,6 +172,7 @@ def test_postgres_matches_duckdb(
 ) -> None:
     bookings, agencies = postgres
     _assert_same(counts_table(bookings, agencies, *period), synth, period)
+    _assert_same_rates(rates_table(bookings, *period), synth, period)
 
 
 def test_postgres_text_dates_match_duckdb(postgres: tuple[Any, Any], synth: Path) -> None:
@@ -154,6 +181,7 @@ def test_postgres_text_dates_match_duckdb(postgres: tuple[Any, Any], synth: Path
     bookings = bookings.mutate(booking_date=bookings.booking_date.cast("string"))
     agencies = agencies.mutate(activation_date=agencies.activation_date.cast("string"))
     _assert_same(counts_table(bookings, agencies), synth, (None, None))
+    _assert_same_rates(rates_table(bookings), synth, (None, None))
 
 
 # PySpark ------------------------------------------------------------------------------------
@@ -194,3 +222,4 @@ def test_pyspark_matches_duckdb(
 ) -> None:
     bookings, agencies = spark
     _assert_same(counts_table(bookings, agencies, *period), synth, period)
+    _assert_same_rates(rates_table(bookings, *period), synth, period)
