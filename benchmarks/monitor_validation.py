@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=1000)
     parser.add_argument("--plants", type=int, default=15)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("--null-seeds", type=int, nargs="+", default=[101, 102])
+    parser.add_argument("--null-seeds", type=int, nargs="*", default=[101, 102])
     parser.add_argument("--cache", type=Path, help="keep and reuse the synthetic data here")
     parser.add_argument("--sweep-seeds", type=int, nargs="*", default=[])
     parser.add_argument(

@@ -12,7 +12,7 @@ References are in `indicators.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -34,11 +34,15 @@ GROUPS = {
     "population_benchmark": "hispanic",
     "lep_minor_offense": "lep",
 }
-# The comparison behind each stratum of an indicator that has more than one (see `_Raw.stratum`)
+# The comparison behind the level of an indicator that also has a change at activation (one
+# entry per stratum, see `_Raw.stratum`); the change's test is named with `CHANGE` and labelled
+# `AT_ACTIVATION`
 COMPARISONS = {
-    "minor_offense_shift": ("change at activation", "odds ratio after activation"),
-    "lep_minor_offense": ("odds ratio over the period", "change at activation"),
+    "minor_offense_shift": ("odds ratio after activation",),
+    "lep_minor_offense": ("odds ratio over the period",),
 }
+CHANGE = ":change"  # suffix of the change-at-activation test of an indicator (merged away)
+LEVEL, AT_ACTIVATION = "level against other agencies", "change at activation"
 MIN_PEERS = 3
 # False-discovery level of a flag (method version 4; 0.05 before). A flag opens a monitoring
 # allegation for an analyst to triage, not a finding; the issue's own tolerance is 1% of clean
@@ -264,6 +268,45 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                     else raw.label,
                 )
             )
+    return out
+
+
+def _q(ind: Indicator) -> str:
+    return f"q = {ind.q_value:.3f}" if ind.q_value is not None else "not tested"
+
+
+def merge(indicators: list[Indicator]) -> list[Indicator]:
+    """One entry per indicator name: the level and its change at activation (`CHANGE`) together.
+
+    Both tests are in the run's false-discovery family (`assess`); the entry reports the level,
+    or the change when only the change is flagged (or only the change could be measured); it is
+    flagged when either is; its explanation gives both, with their q-values, and says which
+    flagged (CONTRACTS.md section 3 allows one entry that says so).
+    """
+    changes = {i.name[: -len(CHANGE)]: i for i in indicators if i.name.endswith(CHANGE)}
+    out = []
+    for ind in indicators:
+        if ind.name.endswith(CHANGE):
+            continue
+        c = changes.get(ind.name)
+        if c is None or (ind.estimate is None and c.estimate is None):
+            out.append(ind)
+            continue
+        level = f"{LEVEL}: {ind.explanation}" + (f" ({_q(ind)})" if ind.estimate is not None else "")  # fmt: skip
+        at = f"{AT_ACTIVATION}: {c.explanation}" + (f" ({_q(c)})" if c.estimate is not None else "")  # fmt: skip
+        which = [w for w, i in ((LEVEL, ind), (AT_ACTIVATION, c)) if i.flagged]
+        verdict = f"flagged on the {' and the '.join(which)}" if which else "not flagged"
+        shown = c if c.flagged and not ind.flagged else ind
+        if shown.estimate is None:
+            shown = c
+        out.append(
+            replace(
+                shown,
+                name=ind.name,
+                flagged=bool(which),
+                explanation=f"{verdict}. {level}. {at}",
+            )
+        )
     return out
 
 

@@ -38,18 +38,25 @@ import numpy as np
 import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import AgencyInfo
-from transferwatch.analytics.assess import Indicator, _empty, _pct, _Raw, assess
+from transferwatch.analytics.assess import (
+    AT_ACTIVATION,
+    CHANGE,
+    Indicator,
+    _empty,
+    _pct,
+    _Raw,
+    assess,
+)
+from transferwatch.analytics.assess import merge as assess_merge
 from transferwatch.analytics.estimators import empirical_logit, empty_margin, log_odds_ratio
 from transferwatch.analytics.indicators import MIN_RECORDS
 
 ICE_NAMES = ("no_conviction_share", "minor_charge_share")
-CHANGE = ":change"  # suffix of the change-at-activation test of an indicator (merged away)
 PEP_POLICY = "pep-2014"  # eligibility counts only under the policy that has PEP transfer rules
 # |z| beyond which a first high-breakdown fit sets an agency aside before the spread is fitted
 # (`fdr.robust_random_effects`; 3 for the bookings indicators): see `share_raws`
 CUT = 4.0
 NO_ICE = "no ICE records were given (this run reads bookings files only)"
-LEVEL, AT_ACTIVATION = "level against other agencies", "change at activation"
 
 IntArray = npt.NDArray[np.int64]
 
@@ -256,46 +263,18 @@ def ice_raws(ice: IceCounts | None, agencies: Sequence[AgencyInfo], period: tupl
     return out
 
 
-def _q(ind: Indicator) -> str:
-    return f"q = {ind.q_value:.3f}" if ind.q_value is not None else "not tested"
-
-
 def merge(indicators: list[Indicator], ice_given: bool) -> list[Indicator]:
-    """One entry per indicator name: the level and its change at activation (`CHANGE`) together.
-
-    The entry reports the level, or the change when only the change is flagged; it is flagged
-    when either is; its explanation gives both, with their q-values, and says which flagged.
-    """
-    changes = {i.name[: -len(CHANGE)]: i for i in indicators if i.name.endswith(CHANGE)}
-    out = []
-    for ind in indicators:
-        if ind.name.endswith(CHANGE):
-            continue
-        c = changes.get(ind.name)
-        if c is None:
-            if not ice_given and ind.name == "non_priority_transfers" and ind.estimate is None:
-                ind = replace(ind, explanation=f"{ind.explanation}; {NO_ICE}")
-            out.append(ind)
-            continue
-        if ind.estimate is None and c.estimate is None:
-            out.append(ind)
-            continue
-        level = f"{LEVEL}: {ind.explanation}" + (f" ({_q(ind)})" if ind.estimate is not None else "")  # fmt: skip
-        at = f"{AT_ACTIVATION}: {c.explanation}" + (f" ({_q(c)})" if c.estimate is not None else "")  # fmt: skip
-        which = [w for w, i in ((LEVEL, ind), (AT_ACTIVATION, c)) if i.flagged]
-        verdict = f"flagged on the {' and the '.join(which)}" if which else "not flagged"
-        shown = c if c.flagged and not ind.flagged else ind
-        if shown.estimate is None:
-            shown = c
-        out.append(
-            replace(
-                shown,
-                name=ind.name,
-                flagged=bool(which),
-                explanation=f"{verdict}. {level}. {at}",
-            )
-        )
-    return out
+    """`assess.merge` (one entry per indicator name, level and change at activation together);
+    without ICE records, `non_priority_transfers` that the bookings could not assess says so."""
+    out = assess_merge(indicators)
+    if ice_given:
+        return out
+    return [
+        replace(i, explanation=f"{i.explanation}; {NO_ICE}")
+        if i.name == "non_priority_transfers" and i.estimate is None
+        else i
+        for i in out
+    ]
 
 
 def assess_ice(ice: IceCounts, agencies: Sequence[AgencyInfo], period: tuple[date, date]) -> dict[str, list[Indicator]]:  # fmt: skip

@@ -34,6 +34,8 @@ import numpy.typing as npt
 
 from transferwatch.analytics.aggregate import N_CELLS, AgencyInfo, Counts
 from transferwatch.analytics.assess import (
+    AT_ACTIVATION,
+    CHANGE,
     MIN_PEERS,
     Indicator,
     _empty,
@@ -136,26 +138,34 @@ def _quarter(d: date) -> int:
     return d.year * 10 + (d.month - 1) // 3 + 1
 
 
-def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Sequence[str], period: tuple[date, date]) -> _Raw:  # fmt: skip
-    """Triple difference: the change at activation of Hispanic minor-offence arrests against
-    the agency's other minor-offence arrests over the same days, judged against other agencies.
+def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Sequence[str], period: tuple[date, date]) -> tuple[_Raw, _Raw]:  # fmt: skip
+    """The level and the change at activation of Hispanic people's minor-offence arrests.
 
+    **Level** (every agency activated by the end of the period with at least `MIN_RECORDS`
+    Hispanic and non-Hispanic arrests after activation): the log odds ratio of a minor-offence
+    arrest, Hispanic against non-Hispanic people, over the arrests after activation (those that
+    can feed transfers; docs/methods.md section 2 says why not the whole period). Extra
+    pretextual arrests of one group multiply these odds by their factor, whether they began at
+    activation or long before. It is judged against the spread of the same odds ratio at every
+    agency with enough arrests after activation, which includes agencies' stable differences
+    between the groups (`_Raw.fit_on`).
+
+    **Change at activation** (an agency activated inside the period with enough records before
+    and after; tested as ``minor_offense_shift:change``, `assess.CHANGE`): a triple difference,
     ``y = log(x_after / x_before) - log(w_after / w_before)`` (`log_rate_ratio_change`), where
-    `x` counts minor-offence arrests of Hispanic people and `w` minor-offence arrests of everyone
-    else at the same agency. Extra pretextual arrests of one group raise `x_after` by their
-    factor; national and agency-wide trends in minor-offence enforcement, and the agency's
-    stable share of Hispanic arrests, cancel. The random-effects spread of `y` across agencies
-    (fitted in `compute`) is the comparison with peers. Before method version 2026.11-re-dl-bh-2 this was a
+    `x` counts minor-offence arrests of Hispanic people and `w` minor-offence arrests of
+    everyone else at the same agency. Extra pretextual arrests after activation raise `x_after`
+    by their factor; national and agency-wide trends in minor-offence enforcement, and the
+    agency's stable share of Hispanic arrests, cancel. The random-effects spread of `y` across
+    agencies is the comparison with peers. Before method version 2026.11-re-dl-bh-2 this was a
     difference in differences of the Hispanic minor-offence *share* against peers: the share
-    dilutes extra arrests and peers add their own noise (recall 61% against 79% now, see
+    dilutes extra arrests and peers add their own noise (recall 61% against 79% then, see
     docs/methods.md). The peers' change on the share scale is still given in the explanation.
 
-    Without an own past to compare with (activated before the period, or too few records
-    before activation), an agency with enough arrests after activation is measured by the log
-    odds ratio of a minor-offence arrest, Hispanic against others, after activation (stratum
-    1): extra pretextual arrests multiply those odds by their factor. It is judged against the
-    spread of the same odds ratio at every agency with enough arrests after activation (not
-    only the few without a past), which includes agencies' stable differences between groups.
+    Until method version 8 an agency with an own past was tested on the change alone, and the
+    level only where there was no past: a disparity high throughout the period, before and
+    after activation, was not flagged. Both are tested now, each against its own spread, in
+    the run's false-discovery family; `assess.merge` makes one entry of them.
     """
     hisp = t.c.eth == "H"
     other = t.c.eth == "N"
@@ -177,54 +187,55 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
     void_odds = empty_margin(x_post, n_post, mw_post, m_post)
     qn = _peer_sum(t.by_quarter("bookings", hisp), groups)
     qx = _peer_sum(t.by_quarter("minor", hisp), groups)
-    raw = _empty(t.k)
+    level, change = _empty(t.k), _empty(t.k)
+    change.label = AT_ACTIVATION
     after = np.array(
         [a.activation_date is not None and a.activation_date <= period[1] for a in agencies],
         dtype=bool,
     )
     reference = after & (np.minimum(n_post, m_post) >= MIN_RECORDS) & ~void_odds
-    raw.fit_on[1] = (odds[reference], odds_se[reference])
-    raw.within = np.stack([x_post, n_post, mw_post, m_post], axis=1)
-    raw.within_label = ("minor-offence arrests among arrests after activation", "Hispanic people", "non-Hispanic people")  # fmt: skip
+    level.fit_on[0] = (odds[reference], odds_se[reference])
+    level.within = np.stack([x_post, n_post, mw_post, m_post], axis=1)
+    level.within_label = ("minor-offence arrests among arrests after activation", "Hispanic people", "non-Hispanic people")  # fmt: skip
+    # few agencies: the change judged within the agency (the odds ratio of this table is the
+    # ratio of the two rate ratios, and Fisher's test on it is exact for the counts)
+    change.within = np.stack([x_post, x_pre + x_post, w_post, w_pre + w_post], axis=1)
+    change.within_label = ("minor-offence arrests after activation among those before and after", "Hispanic people", "the comparison arrests")  # fmt: skip
     for i, ag in enumerate(agencies):
         act = ag.activation_date
         if act is None:
-            raw.why[i] = "no activation date: there is no before and after to compare"
+            level.why[i] = change.why[i] = "no activation date: there is no before and after to compare"  # fmt: skip
             continue
         if act > period[1]:
-            raw.why[i] = f"activation date {act} is after the period"
+            level.why[i] = change.why[i] = f"activation date {act} is after the period"
             continue
-        raw.n[i] = int(n_pre[i] + n_post[i])
-        past = period[0] < act
-        if not past or min(n_pre[i], w_pre[i]) < MIN_RECORDS:
-            _without_past(raw, i, past, n_pre[i], x_post[i], n_post[i], mw_post[i], m_post[i])
-            if raw.ok[i] and void_odds[i]:
-                raw.ok[i], raw.stratum[i] = False, 0
-                raw.why[i] = (
-                    f"no minor-offence arrests in either group after activation ({x_post[i]:.0f} of "
-                    f"{n_post[i]:.0f} Hispanic arrests, {mw_post[i]:.0f} of {m_post[i]:.0f} "
-                    "non-Hispanic): there is nothing to compare"
-                    if x_post[i] + mw_post[i] == 0
-                    else "every arrest after activation was for a minor offence in both groups: "
-                    "there is nothing to compare"
-                )
-            if raw.ok[i]:
-                raw.y[i], raw.se[i] = odds[i], odds_se[i]
+        level.n[i] = change.n[i] = int(n_pre[i] + n_post[i])
+        _level(level, i, void_odds[i], n_pre[i], x_post[i], n_post[i], mw_post[i], m_post[i])
+        if level.ok[i]:
+            level.y[i], level.se[i] = odds[i], odds_se[i]
+        if not period[0] < act:
+            change.why[i] = "activated before the period: there is no past to compare with"
+            continue
+        if n_pre[i] < MIN_RECORDS:
+            change.why[i] = (
+                f"with {n_pre[i]:.0f} Hispanic arrests before activation there is too little past "
+                f"to compare with (at least {MIN_RECORDS} needed)"
+            )
             continue
         if n_post[i] < MIN_RECORDS:
-            raw.why[i] = (
+            change.why[i] = (
                 f"too few records to assess ({n_pre[i]:.0f} Hispanic arrests before activation, "
                 f"{n_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
             )
             continue
-        if w_post[i] < MIN_RECORDS:
-            raw.why[i] = (
+        if min(w_pre[i], w_post[i]) < MIN_RECORDS:
+            change.why[i] = (
                 f"too few other arrests to compare with ({w_pre[i]:.0f} before activation, "
                 f"{w_post[i]:.0f} after; at least {MIN_RECORDS} each needed)"
             )
             continue
         if void[i]:
-            raw.why[i] = (
+            change.why[i] = (
                 "no minor-offence arrests of Hispanic people before or after activation "
                 f"({n_pre[i]:.0f} Hispanic arrests before, {n_post[i]:.0f} after): there is no "
                 "change to measure"
@@ -242,39 +253,44 @@ def minor_offense_shift(t: _Table, agencies: Sequence[AgencyInfo], groups: Seque
             if min(pn0, pn1) > 0
             else ""
         )
-        raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
+        change.y[i], change.se[i], change.ok[i] = y[i], se[i], True
         against = "Hispanic arrests for other offences" if thin[i] else "other minor-offence arrests"  # fmt: skip
         others = "" if thin[i] else (
             f", of other arrests from {_pct(w_pre[i] / max(o_pre[i], 1))} to "
             f"{_pct(w_post[i] / max(o_post[i], 1))}"
         )  # fmt: skip
-        raw.says[i] = (
+        change.says[i] = (
             f"share of Hispanic arrests for minor offences went from {_pct(x_pre[i] / n_pre[i])} "
             f"to {_pct(x_post[i] / n_post[i])} after activation{others}{peers} (the estimate is "
             f"the log of how much more Hispanic minor-offence arrests grew than {against})"
         )
-    return raw
+    return level, change
 
 
-def _without_past(raw: _Raw, i: int, past: bool, n_pre: float, x_post: float, n_post: float, mw_post: float, m_post: float) -> None:  # fmt: skip
-    """`minor_offense_shift` of an agency without an own past: stratum 1, or why not."""
+def _level(raw: _Raw, i: int, void: bool, n_pre: float, x_post: float, n_post: float, mw_post: float, m_post: float) -> None:  # fmt: skip
+    """The level of `minor_offense_shift` at an activated agency, or why it cannot be given."""
     if min(n_post, m_post) < MIN_RECORDS:
-        before = f"{n_pre:.0f} Hispanic arrests before activation, " if past else ""
         raw.why[i] = (
-            f"too few records to assess ({before}{n_post:.0f} Hispanic and {m_post:.0f} "
-            f"non-Hispanic arrests after; at least {MIN_RECORDS} each needed)"
+            f"too few records to assess ({n_pre:.0f} Hispanic arrests before activation, "
+            f"{n_post:.0f} Hispanic and {m_post:.0f} non-Hispanic arrests after; at least "
+            f"{MIN_RECORDS} of each group after activation needed)"
         )
-        return
-    why = (
-        f"with {n_pre:.0f} Hispanic arrests before activation there is too little past to "
-        "compare with" if past else "activated before the period: there is no past to compare with"
-    )  # fmt: skip
-    raw.ok[i], raw.stratum[i] = True, 1
-    raw.says[i] = (
-        f"after activation {_pct(x_post / n_post)} of Hispanic arrests were for minor offences "
-        f"against {_pct(mw_post / m_post)} of non-Hispanic arrests ({why}: the estimate is the "
-        "log odds ratio, judged against the same odds ratio at other agencies)"
-    )
+    elif void:
+        raw.why[i] = (
+            f"no minor-offence arrests in either group after activation ({x_post:.0f} of "
+            f"{n_post:.0f} Hispanic arrests, {mw_post:.0f} of {m_post:.0f} non-Hispanic): there "
+            "is nothing to compare"
+            if x_post + mw_post == 0
+            else "every arrest after activation was for a minor offence in both groups: there "
+            "is nothing to compare"
+        )
+    else:
+        raw.ok[i] = True
+        raw.says[i] = (
+            f"after activation {_pct(x_post / n_post)} of Hispanic arrests were for minor "
+            f"offences against {_pct(mw_post / m_post)} of non-Hispanic arrests (the estimate is "
+            "the log odds ratio, judged against the same odds ratio at other agencies)"
+        )
 
 
 def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
@@ -342,20 +358,21 @@ def non_priority_transfers(t: _Table, groups: Sequence[str]) -> _Raw:
     return raw
 
 
-def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], events: tuple[str, str], before_after: npt.NDArray[np.bool_] | None = None) -> _Raw:  # fmt: skip
-    """Log odds ratio of `hit` among `total`, group `g1` against `g0` of `column`.
+def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str, g0: str, missing: str, label: tuple[str, str, str], events: tuple[str, str], before_after: list[str] | None = None) -> tuple[_Raw, _Raw | None]:  # fmt: skip
+    """Log odds ratio of `hit` among `total`, group `g1` against `g0` of `column`, over the
+    period (the level), and, where `before_after` is given, the change at activation.
 
-    Agencies marked in `before_after` with at least `MIN_RECORDS` in each group before and
-    after activation are measured instead by the change at activation of g1's `hit` count
-    against g0's over the same days (`log_rate_ratio_change`, a triple difference; stratum 1,
-    with its own between-agency spread); the others by the log odds ratio over the whole
-    period (stratum 0).
+    `before_after` says, per agency, why there is no before and after to compare ("" for an
+    agency activated inside the period). Such an agency with at least `MIN_RECORDS` in each
+    group before and after activation also gets the change at activation of g1's `hit` count
+    against g0's over the same days (`log_rate_ratio_change`, a triple difference), tested
+    against its own between-agency spread (the second raw, `assess.CHANGE`).
 
     `events` names the events (``"dismissals"``) and the opposite case (``"every disposed charge
     was dismissed"``) for an agency where no group has an event, or every record is one: it
     gets no estimate (`empty_margin`). Where only the change at activation is empty (no events
-    of one group before or after, or of either group on one side), the odds ratio over the
-    period is used.
+    of one group before or after, or of either group on one side), the change says so and the
+    level stands alone.
     """
     key = t.c.eth if column == "eth" else t.c.lep
     n1, x1 = t.sum(total, key == g1), t.sum(hit, key == g1)
@@ -365,21 +382,23 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
         for p in (False, True)
         for g in (g1, g0)
     ]
-    change = np.zeros(t.k, dtype=bool)
-    if before_after is not None:
-        change = before_after & (np.min([c[0] for c in cells], axis=0) >= MIN_RECORDS)
     y, se = log_odds_ratio(x1, n1, x0, n0)
     # the change at activation of group g1's `hit` count against g0's (a rate-ratio triple
     # difference: extra arrests of one group show directly, without the dilution of a share)
     rr, rr_se = log_rate_ratio_change(cells[0][1], cells[2][1], cells[1][1], cells[3][1])
     void = empty_margin(x1, n1, x0, n0)
-    lost = change & empty_margin(cells[2][1], cells[0][1] + cells[2][1], cells[3][1], cells[1][1] + cells[3][1])  # fmt: skip
-    change &= ~lost
+    lost = empty_margin(cells[2][1], cells[0][1] + cells[2][1], cells[3][1], cells[1][1] + cells[3][1])  # fmt: skip
     raw = _empty(t.k)
     raw.n[:] = (n1 + n0).astype(np.int64)
     what, one, other = label
     raw.within = np.stack([x1, n1, x0, n0], axis=1)
     raw.within_label = (f"{events[0]} among {what}", one, other)
+    change = None if before_after is None else _empty(t.k)
+    if change is not None:
+        change.n[:], change.label = raw.n, AT_ACTIVATION
+        # few agencies: the odds ratio of this table is the ratio of the two rate ratios
+        change.within = np.stack([cells[2][1], cells[0][1] + cells[2][1], cells[3][1], cells[1][1] + cells[3][1]], axis=1)  # fmt: skip
+        change.within_label = (f"{events[0]} after activation among those before and after", one, other)  # fmt: skip
     for i in range(t.k):
         if missing:
             raw.why[i] = missing
@@ -398,51 +417,80 @@ def _two_groups(t: _Table, name: str, column: str, total: str, hit: str, g1: str
                 else f"{events[1]} in both groups ({n1[i]:.0f} {what} of {one}, {n0[i]:.0f} of "
                 f"{other}): there is nothing to compare"
             )
-        elif change[i]:
-            raw.y[i], raw.se[i], raw.ok[i] = rr[i], rr_se[i], True
-            raw.stratum[i] = 1
-            (a, b), (c, d), (e, f), (g, h) = ((n[i], x[i]) for n, x in cells)
-            raw.says[i] = (
+        else:
+            raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
+            raw.says[i] = f"{_pct(x1[i] / n1[i])} {name} for {one} against {_pct(x0[i] / n0[i])} for {other}"  # fmt: skip
+            if change is not None:
+                raw.says[i] += " (the estimate is the log odds ratio over the period)"
+        if change is None:
+            continue
+        (a, b), (c, d), (e, f), (g, h) = ((n[i], x[i]) for n, x in cells)
+        if not raw.ok[i]:
+            change.why[i] = raw.why[i]
+        elif before_after is not None and before_after[i]:
+            change.why[i] = before_after[i]
+        elif min(a, c, e, g) < MIN_RECORDS:
+            change.why[i] = (
+                f"too few records to compare before and after activation ({a:.0f} {what} of "
+                f"{one} before, {e:.0f} after; {c:.0f} of {other} before, {g:.0f} after; at "
+                f"least {MIN_RECORDS} each needed)"
+            )
+        elif lost[i]:
+            change.why[i] = (
+                f"no change at activation to measure: no {events[0]} of one group before and "
+                "after, or of either group on one side"
+            )
+        else:
+            change.y[i], change.se[i], change.ok[i] = rr[i], rr_se[i], True
+            change.says[i] = (
                 f"after activation {_pct(f / e)} {name} for {one} against {_pct(h / g)} for "
                 f"{other}; before, {_pct(b / a)} against {_pct(d / c)} (the estimate is the "
                 "change at activation of the log ratio of their counts)"
             )
-        else:
-            raw.y[i], raw.se[i], raw.ok[i] = y[i], se[i], True
-            raw.says[i] = f"{_pct(x1[i] / n1[i])} {name} for {one} against {_pct(x0[i] / n0[i])} for {other}"  # fmt: skip
-            if lost[i]:
-                raw.says[i] += (
-                    f" (no change at activation to measure: no {events[0]} of one group before "
-                    "and after, or of either group on one side; the estimate is the log odds "
-                    "ratio over the period)"
-                )
-    return raw
+    return raw, change
 
 
 def dismissal_disparity(t: _Table) -> _Raw:
     """Outcome test: log odds ratio of dismissal among disposed charges, Hispanic vs not."""
     need = {"disposition", "ethnicity"} - t.c.present
     missing = f"the bookings have no {' or '.join(sorted(need))} column" if need else ""
-    return _two_groups(t, "of charges dismissed", "eth", "disposed", "dismissed", "H", "N", missing, ("disposed charges", "Hispanic people", "others"), ("dismissals", "every disposed charge was dismissed"))  # fmt: skip
+    return _two_groups(t, "of charges dismissed", "eth", "disposed", "dismissed", "H", "N", missing, ("disposed charges", "Hispanic people", "others"), ("dismissals", "every disposed charge was dismissed"))[0]  # fmt: skip
 
 
-def lep_minor_offense(t: _Table, agencies: Sequence[AgencyInfo], period: tuple[date, date]) -> _Raw:  # fmt: skip
-    """Log odds ratio of a minor-offence arrest, people recorded LEP against others.
+def lep_minor_offense(t: _Table, agencies: Sequence[AgencyInfo], period: tuple[date, date]) -> tuple[_Raw, _Raw]:  # fmt: skip
+    """Minor-offence arrests of people recorded LEP against others: the level and the change at
+    activation.
 
-    For an agency activated inside the period (with enough records before and after), the
-    change at activation of minor-offence arrests of LEP people against those of non-LEP
-    people (`log_rate_ratio_change`): screening gives the motive for pretextual arrests, added
-    arrests show directly as log(effect), and the agency's stable difference between the
-    groups and its overall trend are taken out. Version 1 used the change of the log odds
-    ratio, which dilutes added arrests (recall 50% against 75%, docs/methods.md).
+    **Level** (every agency with at least `MIN_RECORDS` arrests of each group): the log odds
+    ratio of a minor-offence arrest, LEP against non-LEP people, over the whole period, judged
+    against the spread of the same odds ratio at every such agency (also at agencies without
+    an activation date, as before method version 8).
+
+    **Change at activation** (an agency activated inside the period with at least
+    `MIN_RECORDS` arrests of each group before and after; ``lep_minor_offense:change``): the
+    change at activation of minor-offence arrests of LEP people against those of non-LEP people
+    (`log_rate_ratio_change`): screening gives the motive for pretextual arrests, added arrests
+    show directly as log(effect), and the agency's stable difference between the groups and its
+    overall trend are taken out. Version 1 used the change of the log odds ratio, which dilutes
+    added arrests (recall 50% against 75%, docs/methods.md). Until version 8 such an agency was
+    tested on the change alone; both are tested now and `assess.merge` makes one entry of them.
     """
     need = {"lep", "offense_category"} - t.c.present
     missing = f"the bookings have no {' or '.join(sorted(need))} column" if need else ""
-    activated = np.array(
-        [a.activation_date is not None and period[0] < a.activation_date <= period[1] for a in agencies],
-        dtype=bool,
-    )  # fmt: skip
-    return _two_groups(t, "of arrests for minor offences", "lep", "bookings", "minor", "Y", "N", missing, ("arrests", "people with limited English", "others"), ("minor-offence arrests", "every arrest was for a minor offence"), activated)  # fmt: skip
+    before_after = []
+    for a in agencies:
+        act = a.activation_date
+        before_after.append(
+            "no activation date: there is no before and after to compare"
+            if act is None
+            else ""
+            if period[0] < act <= period[1]
+            else f"activation date {act} is outside the period: no before and after to compare"
+        )
+    level, change = _two_groups(t, "of arrests for minor offences", "lep", "bookings", "minor", "Y", "N", missing, ("arrests", "people with limited English", "others"), ("minor-offence arrests", "every arrest was for a minor offence"), before_after)  # fmt: skip
+    if change is None:  # given `before_after`, there is always one
+        raise ValueError("no change at activation computed")
+    return level, change
 
 
 def population_benchmark(t: _Table, agencies: Sequence[AgencyInfo]) -> _Raw:
@@ -497,12 +545,18 @@ def compute(
     bookings = t.sum("bookings")
     years = max(((period[1] - period[0]).days + 1) / 365.25, 0.25)
     groups = peer_groups(agencies, bookings, years)
+    shift, shift_change = minor_offense_shift(t, agencies, groups, period)
+    lep, lep_change = lep_minor_offense(t, agencies, period)
+    # an indicator with a level and a change at activation is tested twice (`CHANGE`), both
+    # in the run's false-discovery family; `ice.merge` / `assess.merge` make one entry of them
     raws = {
-        "minor_offense_shift": minor_offense_shift(t, agencies, groups, period),
+        "minor_offense_shift": shift,
+        "minor_offense_shift" + CHANGE: shift_change,
         "non_priority_transfers": non_priority_transfers(t, groups),
         "dismissal_disparity": dismissal_disparity(t),
         "population_benchmark": population_benchmark(t, agencies),
-        "lep_minor_offense": lep_minor_offense(t, agencies, period),
+        "lep_minor_offense": lep,
+        "lep_minor_offense" + CHANGE: lep_change,
     }
     raws.update(extra or {})
     return assess(raws, oris), {o: int(bookings[i]) for i, o in enumerate(oris)}

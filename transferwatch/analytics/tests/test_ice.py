@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 
 from transferwatch.analytics.aggregate import AgencyInfo
-from transferwatch.analytics.assess import Indicator, assess
+from transferwatch.analytics.assess import CHANGE, Indicator, assess
 from transferwatch.analytics.estimators import empirical_logit
 from transferwatch.analytics.ice import (
-    CHANGE,
     IceCounts,
     assess_ice,
     ice_raws,

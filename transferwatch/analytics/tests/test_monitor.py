@@ -194,7 +194,10 @@ def test_an_agency_without_a_past_is_compared_with_other_agencies(tmp_path: Path
     comparisons: dict[tuple[str, str], str] = {}
     doc = run(b, a, comparisons=comparisons)
     assert comparisons[("TX0000000", "minor_offense_shift")] == "odds ratio after activation"
-    assert comparisons[("TX0000001", "minor_offense_shift")] == "change at activation"
+    # an agency with a past is tested on both; its one entry reports the level (nothing flagged)
+    assert comparisons[("TX0000001", "minor_offense_shift")] == "odds ratio after activation"
+    second = {i["name"]: i for i in doc["agencies"][1]["indicators"]}["minor_offense_shift"]
+    assert "change at activation: share of Hispanic arrests" in second["explanation"]
     assert all("comparison" not in i for e in doc["agencies"] for i in e["indicators"])
     first = {i["name"]: i for i in doc["agencies"][0]["indicators"]}["minor_offense_shift"]
     assert first["estimate"] is not None and first["estimate"] > 0.9
@@ -204,8 +207,10 @@ def test_an_agency_without_a_past_is_compared_with_other_agencies(tmp_path: Path
         i["p_value"] for a in doc["agencies"] for i in a["indicators"] if i["name"] == first["name"]
     )
     later = {i["name"]: i for i in doc["agencies"][3]["indicators"]}["minor_offense_shift"]
-    # six months before activation, 24 Hispanic arrests for other offences: the same comparison
-    assert later["estimate"] is not None and "too little past" in later["explanation"]
+    # six months before activation, 24 Hispanic arrests for other offences (the comparison,
+    # other minor-offence arrests being fewer still): the level alone, and the change says why
+    assert later["estimate"] is not None
+    assert "change at activation: too few other arrests to compare with (24 before activation" in later["explanation"]  # fmt: skip
 
 
 def test_a_bad_date_is_named_by_line_and_column_without_the_line(tmp_path: Path) -> None:
