@@ -35,7 +35,10 @@ from transferwatch.analytics.rates import (
 # non_priority_transfers from the engine's classification), docs/methods.md section 2
 # 6: no estimate where no group has an event (the continuity correction made one up), an
 # agency's own estimate where the between-agency spread is estimated as zero (section 3)
-METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-7"
+# 7: a within-agency exact comparison where fewer than 3 agencies can be assessed
+# 8: minor_offense_shift and lep_minor_offense test both the level against peers and the change
+# at activation where an agency has an own past (one entry, saying which flagged), section 2
+METHOD_VERSION = "2026.12-re-dl-wbh-mh-ice-8"
 
 __all__ = ["METHOD_VERSION", "MonitorInputError", "run"]
 
