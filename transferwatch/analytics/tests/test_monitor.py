@@ -51,7 +51,7 @@ def test_it_writes_the_contract_shape(null_run: dict[str, Any]) -> None:
     assert len(null_run["agencies"]) == 150
     keys = {"name", "group", "estimate", "ci_low", "ci_high", "p_value", "q_value", "n", "flagged", "explanation"}  # fmt: skip
     for agency in null_run["agencies"]:
-        assert set(agency) == {"ori", "n_bookings", "flagged", "concern", "indicators"}
+        assert set(agency) == {"ori", "n_bookings", "flagged", "concern", "indicators", "request_rates", "request_rates_note"}  # fmt: skip
         assert agency["flagged"] == (agency["concern"] == "significant")
         assert [i["name"] for i in agency["indicators"]] == [*NAMES, *ICE_NAMES]
         for ind in agency["indicators"]:
