@@ -116,3 +116,37 @@ def funnel(indicator: str, ori: str, peers: list[dict[str, Any]]) -> str:
         )
     )
     return to_svg((upper + lower + centre + dots).properties(width=360, height=220))
+
+
+def request_rates(rates: list[dict[str, Any]]) -> str:
+    """ICE requests per booking of each group with its 95% interval (``request_rates`` rows);
+    the reference group in another colour. Empty where no group has a rate."""
+    from transferwatch.analytics.rates import LABELS
+
+    points = [
+        {
+            "group": LABELS.get(r["group"], r["group"]),
+            "rate": 100 * r["rate"],
+            "low": 100 * r["rate_ci_low"],
+            "high": 100 * r["rate_ci_high"],
+            "reference": "reference group" if r.get("reference") == r["group"] else "other groups",
+        }
+        for r in rates
+        if r.get("rate") is not None and r.get("rate_ci_low") is not None
+    ]
+    if not points:
+        return ""
+    order = [p["group"] for p in points]
+    y = alt.Y("group:N", title=None, sort=order)
+    colour = alt.Color(
+        "reference:N",
+        title=None,
+        scale=alt.Scale(domain=["reference group", "other groups"], range=["#1b1b1b", "#005ea2"]),
+    )
+    base = alt.Chart(alt.Data(values=points))
+    bars = base.mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("low:Q", title="ICE requests per 100 bookings (95% interval)"), x2="high:Q",
+        color=colour,
+    )  # fmt: skip
+    dots = base.mark_point(filled=True, size=70).encode(y=y, x="rate:Q", color=colour)
+    return to_svg((bars + dots).properties(width=360, height=28 * len(points)))

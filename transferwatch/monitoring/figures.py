@@ -75,3 +75,50 @@ def funnel_plots(
         if svg:
             plots.append({"indicator": i, "svg": svg, "peers": len(peers)})
     return plots
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _ratio(row: dict[str, Any], prefix: str = "") -> str:
+    """A ratio with its 95% interval as a reader says it; why there is none where there is none."""
+    ratio, low, high = row.get(f"{prefix}ratio"), row.get(f"{prefix}ci_low"), row.get(f"{prefix}ci_high")  # fmt: skip
+    if row.get("reference") == row["group"] and ratio is not None:
+        return "1 (reference)"
+    if ratio is None and low is not None:
+        return f"no upper bound (at least {low:.2f})"
+    if ratio is None:
+        return "—"
+    if low is None or high is None:
+        return f"{ratio:.2f}"
+    return f"{ratio:.2f} ({low:.2f} to {high:.2f})"
+
+
+def rate_rows(rates: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``request_rates`` of an agency's result as the table of the agency page, the packet
+    and the profile show it (group names spelled out, shares as percentages)."""
+    from transferwatch.analytics.rates import LABELS
+
+    rows = []
+    for r in rates:
+        rows.append(
+            {
+                "group": r["group"],
+                "label": LABELS.get(r["group"], r["group"]),
+                "reference": r.get("reference") == r["group"],
+                "bookings": f"{r['bookings']:,}",
+                "requests": "—" if r["requests"] is None else f"{r['requests']:,}",
+                "rate": _pct(r["rate"]),
+                "rate_interval": ""
+                if r.get("rate_ci_low") is None
+                else f"{_pct(r['rate_ci_low'])} to {_pct(r['rate_ci_high'])}",
+                "ratio": _ratio(r),
+                "minor_share": _pct(r.get("minor_share")),
+                "minor_ratio": _ratio(r, "minor_"),
+                "dismissal_share": _pct(r.get("dismissal_share")),
+                "dismissal_ratio": _ratio(r, "dismissal_"),
+                "note": r.get("note") or "",
+            }
+        )
+    return rows

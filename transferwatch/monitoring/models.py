@@ -83,6 +83,11 @@ class AgencyResult(models.Model):
     concern = models.CharField(max_length=12, choices=CONCERNS)
     flagged = models.BooleanField(default=False)
     n_bookings = models.PositiveBigIntegerField(default=0)
+    # ICE requests per booking by race and ethnicity as recorded: the entry's ``request_rates``
+    # rows (CONTRACTS.md section 3, `analytics.rates.agency_rates`) and the note naming the
+    # reference group and what could not be counted
+    request_rates = models.JSONField(default=list, blank=True)
+    request_rates_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["run", "agency__ori"]

@@ -184,6 +184,8 @@ def finish(
                 concern=entry["concern"],
                 flagged=entry["flagged"],
                 n_bookings=entry["n_bookings"],
+                request_rates=entry.get("request_rates") or [],
+                request_rates_note=entry.get("request_rates_note") or "",
             )
             for entry in document["agencies"]
             if entry["ori"] in agencies

@@ -1,0 +1,75 @@
+"""ICE requests per booking by race and ethnicity on the agency page (table and chart), in the
+quarterly packet and in the agency profile, from a run over imported bookings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from transferwatch.analytics.synth import Summary
+from transferwatch.conftest import client_for
+from transferwatch.monitoring import services
+from transferwatch.monitoring.models import AgencyResult, MonitoringRun
+from transferwatch.monitoring.tests.conftest import significant_ori
+from transferwatch.reports import packet
+from transferwatch.reports.quarters import Quarter
+
+
+@pytest.fixture
+def finished(warehouse: Summary) -> MonitoringRun:
+    return services.execute(services.queue(None))
+
+
+def _row(html: str, ori: str, label: str) -> list[str]:
+    table = re.search(rf'<table[^>]*id="request-rates-{ori}">(.*?)</table>', html, re.S)
+    assert table, f"no request-rates table of {ori}"
+    found = re.search(rf'<th scope="row">{re.escape(label)}(?: \(reference\))?</th>(.*?)</tr>', table.group(1), re.S)  # fmt: skip
+    assert found, label
+    return [re.sub(r"\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", found.group(1), re.S)]  # fmt: skip
+
+
+def test_the_run_stores_each_agencys_request_rates(finished: MonitoringRun) -> None:
+    assert finished.status == "done"
+    results = list(AgencyResult.objects.filter(run=finished))
+    assert results and all(r.request_rates for r in results if r.n_bookings)
+    for r in results:
+        assert sum(row["bookings"] for row in r.request_rates) == r.n_bookings
+        assert r.request_rates_note.startswith("ratios against ")
+
+
+def test_the_agency_page_shows_the_table_and_the_chart(
+    analyst: Any, finished: MonitoringRun
+) -> None:
+    ori = significant_ori()
+    result = AgencyResult.objects.get(run=finished, agency__ori=ori)
+    page = client_for(analyst).get(f"/agencies/{ori}/").content.decode()
+    assert "ICE requests by race and ethnicity</h3>" in page
+    assert f'role="img" aria-labelledby="request-rates-caption-{ori}"' in page
+    assert f'id="request-rates-caption-{ori}"' in page
+    assert "ICE requests per 100 bookings" in page  # the chart's axis
+    by = {row["group"]: row for row in result.request_rates}
+    black = by["black"]
+    cells = _row(page, ori, "Black")
+    assert cells[0] == f"{black['bookings']:,}" and cells[1] == f"{black['requests']:,}"
+    assert cells[2].startswith(f"{100 * black['rate']:.1f}% (")
+    assert cells[3] == f"{black['ratio']:.2f} ({black['ci_low']:.2f} to {black['ci_high']:.2f})"
+    reference = black["reference"]
+    label = {"white": "White", "hispanic": "Hispanic", "black": "Black"}[reference]
+    assert _row(page, ori, label)[3] == "1 (reference)"
+    assert f"{label} (reference)</th>" in page
+
+
+def test_the_packet_and_the_profile_show_the_same_table(
+    investigator: Any, finished: MonitoringRun
+) -> None:
+    ori = significant_ori()
+    result = AgencyResult.objects.get(run=finished, agency__ori=ori)
+    white = {row["group"]: row for row in result.request_rates}["white"]
+    html = packet.render_html(packet.gather(Quarter(2017, 1), charts=False))
+    assert _row(html, ori, "White")[:2] == [f"{white['bookings']:,}", f"{white['requests']:,}"]
+    profile = client_for(investigator).get(reverse("agency_profile", args=[ori])).content.decode()
+    assert _row(profile, ori, "White")[:2] == [f"{white['bookings']:,}", f"{white['requests']:,}"]
+    assert "ICE requests by race and ethnicity in the latest run" in profile
