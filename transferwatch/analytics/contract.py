@@ -115,6 +115,10 @@ BOOKING_COLUMNS: tuple[Column, ...] = (
         "declined_by_lea",
         "pending",
     ),
+    # Not in CONTRACTS.md's first list (an addition): what kind of encounter the row is. Empty
+    # means an arrest or booking, as before; `stop` for stop data (RIPA, OPP), which is not an
+    # arrest.
+    code("encounter", "arrest", "stop"),
 )
 
 

@@ -65,10 +65,11 @@ class Committed:
     total_rows: int
 
 
-def detect_format(path: Path, name: str = "") -> str:
+def detect_format(path: Path, name: str = "", utf8: bool = True) -> str:
     """'csv' or 'parquet', from the file's first bytes; InputProblem for anything else.
 
     `name` is the file's name as the person knows it (an upload is stored under another).
+    `utf8=False` when the caller decodes the text itself (an encoding was named).
     """
     name = name or path.name
     try:
@@ -84,6 +85,8 @@ def detect_format(path: Path, name: str = "") -> str:
         raise InputProblem(f"{name}: this is a spreadsheet; save it as CSV (UTF-8) or Parquet")
     if b"\x00" in head:
         raise InputProblem(f"{name}: not a CSV or Parquet file")
+    if not utf8:
+        return "csv"
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -332,7 +335,8 @@ class BookingStore:
         if not files:
             return f"(SELECT {contract.typed_select(contract.BOOKING_COLUMNS, set())} WHERE false)"
         listed = ", ".join(quote(str(f)) for f in files)
-        return f"read_parquet([{listed}], hive_partitioning = false)"
+        # By name: files written before a column was added (e.g. `encounter`) read it as NULL.
+        return f"read_parquet([{listed}], hive_partitioning = false, union_by_name = true)"
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

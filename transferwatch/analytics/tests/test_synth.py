@@ -137,13 +137,15 @@ def test_it_passes_the_importers_contract_checks(world: synth.Summary) -> None:
         (world.agencies_path, contract.AGENCY_COLUMNS),
         (world.bookings_path, contract.BOOKING_COLUMNS),
     ):
+        # Synthetic bookings are all arrests: the optional `encounter` column is left out.
+        names = [c.name for c in columns if c.name != "encounter"]
         with path.open(encoding="utf-8") as f:
-            assert f.readline().rstrip("\n").split(",") == [c.name for c in columns]
+            assert f.readline().rstrip("\n").split(",") == names
         con.execute(
             "CREATE OR REPLACE TABLE staged AS SELECT * FROM read_csv(?, all_varchar = true)",
             [str(path)],
         )
-        for rule in contract.cell_rules(columns, {c.name for c in columns}, date(2030, 1, 1)):
+        for rule in contract.cell_rules(columns, set(names), date(2030, 1, 1)):
             found = con.execute(f"SELECT count(*) FROM staged WHERE {rule.condition}").fetchone()
             assert found == (0,), (rule.column, rule.problem)
 
