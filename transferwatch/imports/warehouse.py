@@ -6,6 +6,7 @@ this module records the import, keeps the rejects report and writes agencies as 
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,9 @@ from transferwatch.agencies.models import Agency
 from transferwatch.analytics import contract
 from transferwatch.analytics import warehouse as wh
 from transferwatch.analytics.areas import STATE_AREA
-from transferwatch.imports import services
+from transferwatch.imports import services, textfile
+from transferwatch.imports.mapping import Mapping, MappingError
+from transferwatch.imports.mapping_sql import Staged, stage_mapped
 from transferwatch.imports.models import Import
 from transferwatch.imports.rejects import Reject
 from transferwatch.imports.services import ImportInputError, plural
@@ -33,13 +36,20 @@ def store() -> wh.BookingStore:
     return wh.BookingStore(Path(settings.WAREHOUSE_DIR))
 
 
-def _begin(kind: str, path: Path, imp: Import | None, user: Any, skip_invalid: bool) -> Import:
+def _begin(
+    kind: str, path: Path, imp: Import | None, user: Any, skip_invalid: bool, utf8: bool = True
+) -> Import:
+    name = imp.file_name if imp is not None else path.name
     try:
-        fmt = wh.detect_format(path, imp.file_name if imp is not None else "")
+        fmt = wh.detect_format(path, name, utf8=utf8)
     except wh.InputProblem as exc:
+        message = str(exc)
+        if "not UTF-8" in message:
+            bad = textfile.first_bad_byte(path)
+            message = textfile.not_utf8_message(path, name, bad or 0)
         if imp is not None:
-            services.finish(imp, "failed", message=str(exc))
-        raise ImportInputError(str(exc)) from None
+            services.finish(imp, "failed", message=message)
+        raise ImportInputError(message) from None
     if imp is None:
         imp = services.start(kind, path, user=user, file_format=fmt, skip_invalid=skip_invalid)
     return imp
@@ -104,26 +114,54 @@ def import_bookings(
     user: Any = None,
     skip_invalid: bool = False,
     progress: Progress = None,
+    mapping: Mapping | None = None,
+    ori: str = "",
+    encoding: str = "",
 ) -> Import:
-    """Check every row of a bookings file and merge the valid ones into the warehouse."""
-    imp = _begin("bookings", path, imp, user, skip_invalid)
+    """Check every row of a bookings file and merge the valid ones into the warehouse.
+
+    With a `mapping` (a profile or a mapping file) the file is first translated into the
+    contract in SQL (`mapping_sql`); `ori` gives the agency of a file without an agency column;
+    `encoding` names the file's encoding ("auto" to detect it). The checks, the rejects report
+    and the all-or-nothing commit are the same either way.
+    """
+    if mapping is not None and not encoding:
+        encoding = mapping.encoding
+    plain = mapping is None and not ori and not encoding
+    imp = _begin("bookings", path, imp, user, skip_invalid, utf8=not encoding and mapping is None)
+    key = imp.file_hash if plain else _mapped_key(imp.file_hash, mapping, ori, encoding)
+    if mapping is not None or ori or encoding:
+        imp.details = {
+            **imp.details,
+            "mapping": mapping.name if mapping is not None else "",
+            "ori": ori,
+            "encoding": encoding,
+        }
+        Import.objects.filter(pk=imp.pk).update(details=imp.details)
     bookings = store()
-    earlier = services.already_imported(imp)
-    if earlier is not None or imp.file_hash in bookings.manifest()["imports"]:
+    earlier = services.already_imported(imp) if plain else None
+    if earlier is not None or key in bookings.manifest()["imports"]:
         return services.finish(
             imp, "unchanged", message=f"{imp.file_name}: already imported; nothing changed"
         )
     services.mark_running(imp)
     work = Path(settings.WAREHOUSE_DIR) / ".staging"
     con = wh.connect(work)
+    readable = path
+    staged: Staged | None = None
     try:
         with bookings.lock():
             wh.load_known_agencies(con, list(Agency.objects.values_list("ori", flat=True)))
             try:
-                checked = _stage_and_check(
-                    con, imp, path, contract.BOOKING_COLUMNS, wh.booking_rules
-                )
-            except wh.InputProblem as exc:
+                if mapping is None and not encoding:
+                    checked = _stage_and_check(
+                        con, imp, path, contract.BOOKING_COLUMNS, wh.booking_rules
+                    )
+                else:
+                    readable, used = textfile.readable(path, encoding, work, imp.file_name)
+                    imp.details["read_as"] = used
+                    staged, checked = _stage_mapped_and_check(con, imp, readable, mapping, ori)
+            except (wh.InputProblem, MappingError) as exc:
                 services.finish(imp, "failed", message=str(exc))
                 raise ImportInputError(str(exc)) from None
             _report(imp, progress, checked.rows // 3, checked.rows)
@@ -132,31 +170,72 @@ def import_bookings(
                 return rejected
             _report(imp, progress, 2 * checked.rows // 3, checked.rows)
             incoming = wh.valid_rows_sql(checked, contract.BOOKING_COLUMNS)
-            result = bookings.commit(con, incoming, imp.file_hash)
+            result = bookings.commit(con, incoming, key)
             _report(imp, progress, checked.rows, checked.rows)
     except (duckdb.Error, OSError) as exc:
         return _fail(imp, exc)
     finally:
         con.close()
+        if readable != path:
+            readable.unlink(missing_ok=True)
         for spill in work.glob("spill-*"):
             shutil.rmtree(spill, ignore_errors=True)
     skipped = f", {plural(checked.bad_rows, 'invalid row')} skipped" if checked.bad_rows else ""
+    details: dict[str, Any] = {
+        "quarters": list(result.quarters_rewritten),
+        "rows_replaced": result.rows_replaced,
+        "warehouse_rows": result.total_rows,
+    }
+    how, unknown = "", ""
+    if staged is not None and mapping is not None:
+        details.update(
+            layout=staged.layout,
+            source_rows=staged.source_rows,
+            unmapped=[u.describe() for u in staged.unmapped],
+        )
+        how = f" ({mapping.name}, layout {staged.layout}, read as {imp.details['read_as']})"
+        if staged.source_rows != checked.rows:
+            how += f" from {plural(staged.source_rows, 'row')}"
+        if staged.unmapped:
+            unknown = "; imported as unknown, not in the map: " + "; ".join(
+                u.describe() for u in staged.unmapped
+            )
     return services.finish(
         imp,
         "done",
         accepted=result.rows_added,
         rejected=checked.bad_rows,
         message=(
-            f"{imp.file_name}: {plural(result.rows_added, 'booking')} imported "
+            f"{imp.file_name}{how}: {plural(result.rows_added, 'booking')} imported "
             f"({result.rows_replaced:,} replacing earlier rows{skipped}); "
-            f"the warehouse holds {result.total_rows:,}"
+            f"the warehouse holds {result.total_rows:,}{unknown}"
         ),
-        details={
-            "quarters": list(result.quarters_rewritten),
-            "rows_replaced": result.rows_replaced,
-            "warehouse_rows": result.total_rows,
-        },
+        details={**imp.details, **details},
     )
+
+
+def _mapped_key(file_hash: str, mapping: Mapping | None, ori: str, encoding: str) -> str:
+    """What makes a mapped import the same again: the bytes, the mapping, the agency, encoding."""
+    digest = hashlib.sha256(file_hash.encode())
+    for part in (mapping.text if mapping is not None else "", ori, encoding):
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+def _stage_mapped_and_check(
+    con: duckdb.DuckDBPyConnection,
+    imp: Import,
+    path: Path,
+    mapping: Mapping | None,
+    ori: str,
+) -> tuple[Staged | None, wh.Checked]:
+    if mapping is None:
+        if ori:
+            raise wh.InputProblem(f"{imp.file_name}: --ori is for files read with a mapping")
+        return None, _stage_and_check(con, imp, path, contract.BOOKING_COLUMNS, wh.booking_rules)
+    staged = stage_mapped(con, path, mapping, ori, imp.file_name)
+    row_rules, table_rules = wh.booking_rules(staged.present)
+    return staged, wh.check(con, contract.BOOKING_COLUMNS, staged.present, row_rules, table_rules)
 
 
 AGENCY_FIELDS = [c.name for c in contract.AGENCY_COLUMNS if c.name != "aor"]

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from transferwatch.imports.layouts import FORMAT_CHOICES
+from transferwatch.imports.mapping import Mapping, MappingError, load, load_profile, profiles
 from transferwatch.imports.models import Import
 from transferwatch.imports.services import (
     ImportInputError,
@@ -24,7 +25,9 @@ SHOW_ERRORS = 20
 class Command(BaseCommand):
     help = (
         "Import agencies or bookings (CSV or Parquet, CONTRACTS.md section 2) or an ICE detainer "
-        "release. A file with any invalid row imports nothing (exit 2) unless --skip-invalid."
+        "release. Bookings in a published layout (RIPA, Open Policing, a jail extract) come in "
+        "through --profile or --mapping. A file with any invalid row imports nothing (exit 2) "
+        "unless --skip-invalid."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +40,8 @@ class Command(BaseCommand):
                 action="store_true",
                 help="import the valid rows; the invalid ones go to the rejects file",
             )
+            if kind == "bookings":
+                _mapping_options(p)
             if kind == "detainers":
                 p.add_argument(
                     "--format",
@@ -88,8 +93,16 @@ class Command(BaseCommand):
             )
         from transferwatch.imports.warehouse import import_agencies, import_bookings
 
-        run = import_agencies if kind == "agencies" else import_bookings
-        return run(path, skip_invalid=options["skip_invalid"], progress=progress)
+        if kind == "agencies":
+            return import_agencies(path, skip_invalid=options["skip_invalid"], progress=progress)
+        return import_bookings(
+            path,
+            skip_invalid=options["skip_invalid"],
+            progress=progress,
+            mapping=_mapping(options),
+            ori=options["ori"] or "",
+            encoding=options["encoding"] or "",
+        )
 
     def report(self, imp: Import) -> None:
         for line in imp.details.get("first_errors", [])[:SHOW_ERRORS]:
@@ -104,3 +117,41 @@ class Command(BaseCommand):
         if imp.status == "failed":
             raise CommandError(imp.message, returncode=1)
         self.stdout.write(imp.message)
+
+
+def _mapping_options(p: CommandParser) -> None:
+    choose = p.add_mutually_exclusive_group()
+    choose.add_argument(
+        "--profile",
+        choices=profiles(),
+        help="read a published layout through a shipped mapping: "
+        + "; ".join(f"{name}: {load_profile(name).description}" for name in profiles()),
+    )
+    choose.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="FILE.toml",
+        help="read any other layout through a mapping file (docs/data.md, 'Local police data')",
+    )
+    p.add_argument(
+        "--ori",
+        metavar="ORI",
+        help="the agency of every row, for a file without an agency column (with a mapping)",
+    )
+    p.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="the file's encoding when not UTF-8 (e.g. cp1252), or 'auto' to detect it; "
+        "a file that is not UTF-8 is otherwise refused, naming the encoding it appears to be in",
+    )
+
+
+def _mapping(options: dict[str, Any]) -> Mapping | None:
+    try:
+        if options.get("profile"):
+            return load_profile(options["profile"])
+        if options.get("mapping"):
+            return load(options["mapping"])
+    except MappingError as exc:
+        raise CommandError(str(exc), returncode=2) from None
+    return None
