@@ -24,10 +24,14 @@ def request_rates(
     from transferwatch.monitoring import charts
 
     rates = list(result.request_rates or [])
+    note = result.request_rates_note
     return {
         "shown": True,
+        # a run stored before request rates were computed has neither rows nor note
+        "empty": note
+        or "this run was made before request rates were computed: a new run gives them",
         "rates": rate_rows(rates),
-        "note": result.request_rates_note,
+        "note": note,
         "ori": ori,
         "num": num,
         "table_class": table_class,

@@ -73,3 +73,13 @@ def test_the_packet_and_the_profile_show_the_same_table(
     profile = client_for(investigator).get(reverse("agency_profile", args=[ori])).content.decode()
     assert _row(profile, ori, "White")[:2] == [f"{white['bookings']:,}", f"{white['requests']:,}"]
     assert "ICE requests by race and ethnicity in the latest run" in profile
+
+
+def test_a_run_made_before_request_rates_says_so(analyst: Any, finished: MonitoringRun) -> None:
+    ori = significant_ori()
+    AgencyResult.objects.filter(run=finished, agency__ori=ori).update(
+        request_rates=[], request_rates_note=""
+    )
+    page = client_for(analyst).get(f"/agencies/{ori}/").content.decode()
+    assert "This run was made before request rates were computed: a new run gives them." in page
+    assert f'id="request-rates-caption-{ori}"' not in page  # no chart of nothing
