@@ -1,4 +1,4 @@
-"""The shipped profiles (ripa, opp) on small files made from their documented layouts."""
+"""The shipped profiles on small files made from their documented layouts."""
 
 from __future__ import annotations
 
@@ -118,6 +118,6 @@ def test_opp_reads_the_standardized_stop_schema(data_dir: Path) -> None:
 
 
 def test_every_profile_is_a_valid_mapping_with_a_description() -> None:
-    for name in ("ripa", "opp"):
+    for name in ("ripa", "opp", "pierce"):
         profile = load_profile(name)
         assert profile.description and profile.layouts
