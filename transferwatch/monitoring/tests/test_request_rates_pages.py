@@ -3,10 +3,13 @@ quarterly packet and in the agency profile, from a run over imported bookings.""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from transferwatch.analytics.synth import Summary
@@ -14,6 +17,7 @@ from transferwatch.conftest import client_for
 from transferwatch.monitoring import services
 from transferwatch.monitoring.models import AgencyResult, MonitoringRun
 from transferwatch.monitoring.tests.conftest import significant_ori
+from transferwatch.monitoring.tests.test_ice_indicators import ice_world  # noqa: F401 (fixture)
 from transferwatch.reports import packet
 from transferwatch.reports.quarters import Quarter
 
@@ -83,3 +87,16 @@ def test_a_run_made_before_request_rates_says_so(analyst: Any, finished: Monitor
     page = client_for(analyst).get(f"/agencies/{ori}/").content.decode()
     assert "This run was made before request rates were computed: a new run gives them." in page
     assert f'id="request-rates-caption-{ori}"' not in page  # no chart of nothing
+
+
+def test_a_run_on_ice_records_alone_has_no_request_rates_and_says_why(
+    ice_world: dict[str, Any],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "run.json"
+    call_command("monitor", "--json", str(out))
+    doc = json.loads(out.read_text())
+    assert doc["agencies"]
+    for agency in doc["agencies"]:
+        assert agency["request_rates"] == []
+        assert agency["request_rates_note"].startswith("no bookings in this run")
