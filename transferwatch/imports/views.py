@@ -53,6 +53,9 @@ def _receive(request: HttpRequest, form: UploadForm) -> Import:
         skip_invalid=form.cleaned_data["skip_invalid"],
         file_name=Path(upload.name).name[:255],
     )
+    if form.cleaned_data.get("profile"):
+        imp.details = {"profile": form.cleaned_data["profile"], "ori": form.cleaned_data["ori"]}
+        imp.save(update_fields=["details"])
     imp.folder.mkdir(parents=True, exist_ok=True)
     shutil.move(incoming, imp.folder / f"upload{suffix}")
     with transaction.atomic():
