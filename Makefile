@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TW := $(BIN)/transferwatch
 USWDS := transferwatch/static/vendor/uswds
 
-.PHONY: demo test install assets browser lint typecheck contracts pytest clean
+.PHONY: demo prod test install assets browser lint typecheck contracts pytest clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "TransferWatch needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
@@ -37,6 +37,17 @@ demo: install assets
 	$(TW) mail_server & mail=$$!; trap 'kill $$mail $$worker 2>/dev/null' EXIT INT TERM; \
 	sleep 1; $(TW) demo && \
 	{ $(TW) db_worker --no-reload & worker=$$!; $(TW) runserver 127.0.0.1:8000; }
+
+# Production mode on this machine, as on a host (docs/deploy.md): PostgreSQL (PROD_DATABASE_URL,
+# default the local server at 127.0.0.1:5432, database transferwatch_prod, created if missing),
+# settings from var/prod.env (made once, with new keys), then migrate, collectstatic and the
+# Procfile's processes (gunicorn, the worker, the daily scheduler) under honcho. Ctrl-C stops them.
+PROD_ENV ?= var/prod.env
+prod: install assets
+	$(BIN)/python -m transferwatch.lib.localprod $(PROD_ENV)
+	$(BIN)/honcho run -e $(PROD_ENV) $(TW) migrate --no-input
+	$(BIN)/honcho run -e $(PROD_ENV) $(TW) collectstatic --no-input -v1
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -e $(PROD_ENV) -f Procfile
 
 lint: install
 	$(BIN)/ruff check .
