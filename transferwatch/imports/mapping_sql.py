@@ -60,6 +60,7 @@ class Staged:
     layout: str
     source_rows: int
     unmapped: tuple[Unmapped, ...]
+    unit: str  # "stop" when the mapping records stops, else "booking" (for messages)
 
 
 def ident(name: str) -> str:
@@ -276,7 +277,14 @@ def stage_mapped(
     con.execute(f"CREATE OR REPLACE TABLE staged_rows AS {body} ORDER BY _row")
     con.execute("CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM staged_rows")
     rows = con.execute("SELECT count(*) FROM source").fetchone()
-    return Staged(frozenset(exprs), layout.name, int(rows[0]) if rows else 0, tuple(unmapped))
+    encounter = next((s.value for s in specs if s.target == "encounter"), None)
+    return Staged(
+        frozenset(exprs),
+        layout.name,
+        int(rows[0]) if rows else 0,
+        tuple(unmapped),
+        "stop" if encounter == "stop" else "booking",
+    )
 
 
 def _bound(con: duckdb.DuckDBPyConnection, b: _Builder, spec: Spec, header: list[str]) -> str:

@@ -186,14 +186,16 @@ def import_bookings(
         "rows_replaced": result.rows_replaced,
         "warehouse_rows": result.total_rows,
     }
-    how, unknown = "", ""
+    how, unknown, unit = "", "", "booking"
     if staged is not None and mapping is not None:
         details.update(
             layout=staged.layout,
             source_rows=staged.source_rows,
             unmapped=[u.describe() for u in staged.unmapped],
         )
-        how = f" ({mapping.name}, layout {staged.layout}, read as {imp.details['read_as']})"
+        layout = f", layout {staged.layout}" if len(mapping.layouts) > 1 else ""
+        how = f" ({mapping.name}{layout}, read as {imp.details['read_as']})"
+        unit = staged.unit
         if staged.source_rows != checked.rows:
             how += f" from {plural(staged.source_rows, 'row')}"
         if staged.unmapped:
@@ -206,7 +208,7 @@ def import_bookings(
         accepted=result.rows_added,
         rejected=checked.bad_rows,
         message=(
-            f"{imp.file_name}{how}: {plural(result.rows_added, 'booking')} imported "
+            f"{imp.file_name}{how}: {plural(result.rows_added, unit)} imported "
             f"({result.rows_replaced:,} replacing earlier rows{skipped}); "
             f"the warehouse holds {result.total_rows:,}{unknown}"
         ),

@@ -35,7 +35,7 @@ def test_it_imports_a_bookings_upload_through_the_chosen_profile(
     assert response.status_code == 302
     imp = Import.objects.get()
     assert imp.status == "done", imp.message
-    assert imp.message.startswith("stops.csv (opp, layout default, read as utf-8): 2 bookings")
+    assert imp.message.startswith("stops.csv (opp, read as utf-8): 2 stops imported")
     rows = duckdb.sql(
         f"SELECT booking_id, ethnicity, offense_category, encounter FROM {store().scan_sql()} "
         "ORDER BY 1"

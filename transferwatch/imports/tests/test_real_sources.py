@@ -129,7 +129,7 @@ def test_pierce_charges_become_bookings_with_holds_by_race(capsys: Any) -> None:
     files = [DATA / "pierce" / "no_charges.csv", DATA / "pierce" / "max_charge_other.csv"]
     for path in files:
         out = command(str(path), "--profile", "pierce", "--ori", PIERCE_JAIL, capsys=capsys)
-        assert out.startswith(f"{path.name} (pierce, layout default, read as utf-8) from ")
+        assert out.startswith(f"{path.name} (pierce, read as utf-8) from ")
     listed = ", ".join(f"'{p}'" for p in files)
     source = f"read_csv([{listed}], all_varchar = true, union_by_name = true)"
     expected = duckdb.sql(
