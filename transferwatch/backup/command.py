@@ -131,7 +131,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "the audit key is not in backups: this environment's key matches the backed-up chain"
         )
-        self.stdout.write(f"restored {folder} (made {body['created']}, {body['app_version']})")
+        self.stdout.write(
+            f"restored {folder} (made {body['created']} by TransferWatch {body['app_version']})"
+        )
         self.stdout.write(
             f"  database: {len(done.tables)} tables, {sum(done.tables.values()):,} rows; "
             "every table's count as in the backup"

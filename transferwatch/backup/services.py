@@ -91,6 +91,13 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield path
 
 
+def _private(folder: Path) -> None:
+    """Only the owner may read a backup or restored files: they hold personal data."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def _copy(source: Path, target_root: Path, relative: str, steps: Steps) -> Entry:
     entry = mf.copy_with_sum(source, target_root / relative, steps.advance)
     return Entry(relative, entry.sha256, entry.size)
@@ -116,6 +123,7 @@ def create(folder: Path, steps: Steps | None = None) -> dict[str, Any]:
     work.mkdir()
     try:
         body = _write(work, steps)
+        _private(work)
         _refuse_used_folder(folder)
         if folder.exists():
             folder.rmdir()
@@ -272,7 +280,7 @@ def _move_into_place(staging: Path) -> None:
         source = staging / relative
         if not source.is_dir():
             continue
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
         for child in sorted(source.iterdir()):
             shutil.move(str(child), str(target / child.name))
 
@@ -296,6 +304,7 @@ def restore(folder: Path, steps: Steps | None = None) -> Restored:
     staging = Path(settings.DATA_DIR) / f".restore-{uuid.uuid4().hex[:12]}"
     try:
         files = _stage(folder, body, staging, steps)
+        _private(staging)
         steps.start("database", None)
         database.load(folder / body["database"]["file"], body["database"])
         _move_into_place(staging)

@@ -19,6 +19,12 @@ def test_the_site_backed_up_has_records_bookings_and_files(backed_up: BackedUp) 
     assert {name.split("/")[0] for name in census["files"]} == {"attachments", "imports"}
 
 
+def test_a_backup_is_readable_by_its_owner_only(backed_up: BackedUp) -> None:
+    modes = {p.stat().st_mode & 0o777 for p in backed_up.backup.rglob("*")}
+    assert modes == {0o700, 0o600}
+    assert backed_up.backup.stat().st_mode & 0o777 == 0o700
+
+
 def test_it_restores_every_record_booking_and_file_after_the_database_is_dropped(
     backed_up: BackedUp,
 ) -> None:
@@ -37,6 +43,8 @@ def test_it_restores_every_record_booking_and_file_after_the_database_is_dropped
     assert verified.returncode == 0, verified.stderr
     assert f"{events} events verified" in verified.stdout
     assert site.census() == backed_up.census
+    attachments = list((site.folder / "attachments").iterdir())
+    assert attachments and all(p.stat().st_mode & 0o777 == 0o600 for p in attachments)
 
 
 def test_the_restored_site_keeps_working(backed_up: BackedUp) -> None:
