@@ -120,3 +120,28 @@ def test_lep_minor_offense_tests_the_level_and_the_change_too(tmp_path: Path) ->
     change = _entry(doc, "TX0000001", "lep_minor_offense")
     assert change["flagged"] and change["explanation"].startswith("flagged on the change at activation. ")  # fmt: skip
     assert not any(_entry(doc, f"TX{k:07d}", "lep_minor_offense")["flagged"] for k in range(2, 14))
+
+
+def test_with_one_agency_the_change_is_judged_within_it(tmp_path: Path) -> None:
+    """No peers: the change at activation by Fisher's exact test on minor-offence arrests after
+    activation among those before and after, LEP against others (its odds ratio is the ratio
+    of the two rate ratios), against scipy's conditional odds ratio and Fisher test."""
+    exact = next(c for c in GOLDEN["exact_or"] if c["counts"] == [60, 420, 35, 450])
+    spec = [  # (day, lep, offence, count): 360 then 60 minor-offence arrests of LEP people, 415 then 35 of others
+        ("2015-03-01", "Y", "minor_traffic", 360), ("2015-10-01", "Y", "minor_traffic", 60),
+        ("2015-03-01", "N", "minor_traffic", 415), ("2015-10-01", "N", "minor_traffic", 35),
+        ("2015-03-01", "Y", "property", 500), ("2015-10-01", "Y", "property", 500),
+        ("2015-03-01", "N", "property", 500), ("2015-10-01", "N", "property", 500),
+    ]  # fmt: skip
+    rows = ["booking_id,ori,booking_date,lep,offense_category"]
+    for day, lep, offence, count in spec:
+        rows += [f"{len(rows)},CA0000001,{day},{lep},{offence}" for _ in range(count)]
+    (tmp_path / "a.csv").write_text("ori,state,activation_date\nCA0000001,CA,2015-07-01\n")
+    (tmp_path / "b.csv").write_text("\n".join(rows) + "\n")
+    ind = _entry(run(tmp_path / "b.csv", tmp_path / "a.csv", *PERIOD), "CA0000001", "lep_minor_offense")  # fmt: skip
+    assert ind["flagged"] and ind["explanation"].startswith("flagged on the change at activation. ")
+    for key, want in zip(("estimate", "ci_low", "ci_high"), exact["log_or"], strict=True):
+        assert ind[key] == pytest.approx(want, abs=1e-6)
+    assert ind["p_value"] == pytest.approx(exact["p_greater"], rel=1e-9)
+    change = ind["explanation"].split("change at activation: ", 1)[1]
+    assert change.startswith("no peer comparison: 1 agencies; within the agency, minor-offence arrests after activation among those before and after: 60 of 420")  # fmt: skip
