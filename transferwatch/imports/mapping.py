@@ -119,7 +119,7 @@ class Mapping:
 
     def choose(self, header: list[str], file_name: str) -> Layout:
         """The first layout whose `header` columns the file's header has (case-insensitive)."""
-        have = {h.strip().lower() for h in header}
+        have = {h.strip().lstrip("\ufeff").lower() for h in header}
         for layout in self.layouts:
             if all(c.lower() in have for c in layout.header):
                 return layout

@@ -261,3 +261,29 @@ def test_a_reimport_replaces_the_same_stops_and_the_same_bytes_change_nothing(
     other = mapping(data_dir, NO_AGENCY.replace('"stop"', '"arrest"'), "other.toml")
     assert run(second, other, ori=ORI).status == "done"
     assert stored("encounter")[-1] == (f"{ORI}:9-1", "arrest")
+
+
+ALTERNATIVES = """
+[columns]
+booking_id = "id"
+ori = { value = "PA0460000" }
+booking_date = "day"
+offense_category = { column = ["resultOfStop", "reaultOfStop"], map = { "Arrest" = "other" } }
+age = { column = "perceivedAge", optional = true }
+"""
+
+
+def test_a_column_may_have_alternative_names_and_an_optional_one_may_be_missing(
+    data_dir: Path,
+) -> None:
+    source = write(data_dir / "s.csv", "id,day,reaultOfStop", "s1,2015-03-01,Arrest")
+    imp = run(source, mapping(data_dir, ALTERNATIVES))
+    assert imp.status == "done", imp.message
+    assert stored("offense_category", "age") == [("s1", "other", None)]
+    without = write(data_dir / "t.csv", "id,day", "t1,2015-03-01")
+    from transferwatch.imports.services import ImportInputError
+
+    with pytest.raises(
+        ImportInputError, match=r"no column 'resultOfStop' or 'reaultOfStop' in t\.csv"
+    ):
+        run(without, mapping(data_dir, ALTERNATIVES))
