@@ -158,6 +158,11 @@ def import_bookings(
                         con, imp, path, contract.BOOKING_COLUMNS, wh.booking_rules
                     )
                 else:
+                    if imp.file_format == "parquet":
+                        raise wh.InputProblem(
+                            f"{imp.file_name}: a Parquet file is read as the contract's own "
+                            "columns; mappings and encodings are for CSV files"
+                        )
                     readable, used = textfile.readable(path, encoding, work, imp.file_name)
                     imp.details["read_as"] = used
                     staged, checked = _stage_mapped_and_check(con, imp, readable, mapping, ori)

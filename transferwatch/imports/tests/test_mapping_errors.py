@@ -221,3 +221,15 @@ def test_the_help_describes_the_mapping_options(capsys: Any) -> None:
         "ripa: California RIPA stops",
     ):
         assert words in text
+
+
+def test_a_parquet_file_is_not_read_through_a_mapping(data_dir: Path) -> None:
+    import duckdb
+
+    path = data_dir / "b.parquet"
+    duckdb.sql(f"COPY (SELECT 'a1' AS id, '2015-03-01' AS day) TO '{path}' (FORMAT parquet)")
+    with pytest.raises(
+        ImportInputError, match=r"b\.parquet: a Parquet file is read as the contract"
+    ):
+        run(path, mapping(data_dir, RACE))
+    assert nothing_written()
