@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -120,3 +121,24 @@ def test_restore_runs_the_audit_verification_and_fails_on_a_broken_chain(
 
     assert result.returncode == 1
     assert "audit trail BROKEN at event 2 after the restore" in result.stderr
+
+
+def test_create_refuses_a_pg_dump_older_than_the_server_and_leaves_nothing(
+    backed_up: BackedUp, tmp_path: Path
+) -> None:
+    if backed_up.vendor != "postgresql":
+        pytest.skip("pg_dump's version matters on PostgreSQL only")
+    fake = tmp_path / "bin" / "pg_dump"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n')
+    fake.chmod(0o755)
+    site = backed_up.site
+    site.extra["PATH"] = f"{fake.parent}:{os.environ.get('PATH', '')}"
+    try:
+        result = site.run("backup", "create", str(tmp_path / "backup"))
+    finally:
+        del site.extra["PATH"]
+    assert result.returncode == 1
+    assert "pg_dump 9.6.24 is older than the PostgreSQL" in result.stderr
+    assert "apt-get install postgresql-client" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
