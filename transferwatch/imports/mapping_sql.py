@@ -40,18 +40,17 @@ class Unmapped:
     refused: bool
 
     def describe(self) -> str:
-        shown = ", ".join(f"{v!r} ({n:,} row{'s' if n != 1 else ''})" for v, n in self.values)
-        more = len(self.values) > SHOW_VALUES
-        if more:
-            shown = ", ".join(
-                f"{v!r} ({n:,} row{'s' if n != 1 else ''})" for v, n in self.values[:SHOW_VALUES]
-            )
-        rows = sum(n for _, n in self.values)
+        shown = ", ".join(f"{v!r} ({_rows(n)})" for v, n in self.values[:SHOW_VALUES])
+        more = ", ..." if len(self.values) > SHOW_VALUES else ""
+        values = f"{len(self.values):,} value{'s' if len(self.values) != 1 else ''}"
+        total = _rows(sum(n for _, n in self.values))
         return (
-            f"{self.target} (from {self.source}): {len(self.values):,} value"
-            f"{'s' if len(self.values) != 1 else ''} not in the map, {rows:,} rows: {shown}"
-            + (", ..." if more else "")
+            f"{self.target} (from {self.source}): {values} not in the map, {total}: {shown}{more}"
         )
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
 
 
 @dataclass(frozen=True)

@@ -233,3 +233,15 @@ def test_a_parquet_file_is_not_read_through_a_mapping(data_dir: Path) -> None:
     ):
         run(path, mapping(data_dir, RACE))
     assert nothing_written()
+
+
+def test_many_unmapped_values_are_counted_and_the_most_frequent_shown(data_dir: Path) -> None:
+    rows = [f"a{i},2015-03-01,CODE{i:02d}" for i in range(10)] + ["b1,2015-03-01,CODE09"]
+    source = write(data_dir / "a.csv", "id,day,race", *rows)
+    with pytest.raises(ImportInputError) as caught:
+        run(source, mapping(data_dir, RACE))
+    last = str(caught.value).splitlines()[-1]
+    assert last.startswith(
+        "  race (from race): 10 values not in the map, 11 rows: 'CODE09' (2 rows), 'CODE00' (1 row)"
+    )
+    assert last.endswith("'CODE06' (1 row), ...")

@@ -104,7 +104,7 @@ def test_opp_reads_the_standardized_stop_schema(data_dir: Path) -> None:
     imp = import_bookings(write(data_dir / "city.csv", *OPP), mapping=load_profile("opp"), ori=ORI)
     assert imp.status == "done", imp.message
     assert imp.details["unmapped"] == [
-        "offense_category (from reason_for_stop): 1 value not in the map, 1 rows: 'Mystery' (1 row)"
+        "offense_category (from reason_for_stop): 1 value not in the map, 1 row: 'Mystery' (1 row)"
     ]
     assert stored(
         "age", "sex", "race", "ethnicity", "offense_category", "offense_severity", "encounter"
