@@ -462,7 +462,8 @@ def agency_rates(
         notes.insert(
             0,
             f"ratios against {LABELS[ref['group']]} people, the recorded group with most "
-            f"bookings ({ref['bookings']:,}); 95% score intervals (Miettinen-Nurminen) for "
+            f"{'stops' if stops == total else 'bookings'} ({ref['bookings']:,}); 95% score "
+            "intervals (Miettinen-Nurminen) for "
             "ratios, Wilson intervals for rates",
         )
     for r in rows:

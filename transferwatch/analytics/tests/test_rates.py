@@ -209,7 +209,9 @@ def test_without_a_transfer_request_column_requests_are_null_and_the_note_says_w
 def test_stops_have_no_requests_or_dismissals_and_no_race_column_is_named() -> None:
     counts = {"hispanic": _c(60, 0, stops=60, minor=30), "unknown": _c(200, 0, stops=200)}
     rows, note = agency_rates(counts, frozenset({"ethnicity", "encounter", "transfer_request"}))
-    assert note.startswith("ratios against Hispanic people")
+    assert note.startswith(
+        "ratios against Hispanic people, the recorded group with most stops (60)"
+    )
     assert "these records are stops, not arrests" in note and "no race column" in note
     assert rows[0]["requests"] is None and rows[0]["dismissal_share"] is None
     assert rows[0]["minor_share"] == 0.5
