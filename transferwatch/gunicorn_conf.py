@@ -50,6 +50,7 @@ if _log_format == "json" or (_production and not _log_format):
         "root": {"level": "INFO", "handlers": []},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            # A dictConfig turns gunicorn's access log on; the app writes its own request line.
+            "gunicorn.access": {"level": "WARNING", "handlers": ["console"], "propagate": False},
         },
     }

@@ -50,3 +50,25 @@ def test_a_failing_job_does_not_stop_the_next(db: Any, monkeypatch: Any) -> None
     monkeypatch.setattr(scheduler, "call_command", fake)
     assert scheduler.run_jobs(io.StringIO()) is False
     assert ran == ["casework_due", "notify_daily"]
+
+
+def test_sigterm_stops_a_waiting_scheduler_at_once(tmp_path: Any) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env["TRANSFERWATCH_DATA_DIR"] = str(tmp_path)
+    tw = [sys.executable, "-m", "transferwatch.cli"]
+    subprocess.run([*tw, "migrate", "-v0"], env=env, check=True, capture_output=True, timeout=300)
+    process = subprocess.Popen(
+        [*tw, "scheduler", "--at", "03:00"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # wait until it sleeps
+        if "next daily jobs at" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    # Not after its next 30-second nap: honcho and systemd kill it a few seconds after SIGTERM.
+    assert process.wait(timeout=10) == 0

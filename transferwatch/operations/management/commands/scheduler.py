@@ -65,18 +65,21 @@ class Command(BaseCommand):
             if not run_jobs(self.stdout):
                 raise CommandError("a daily job failed (see the log)", returncode=1)
             return
-        stopping = False
+        state = {"stopping": False, "working": False}
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            stopping = True
+            # Waiting: stop now. Running the jobs: let them finish (each is short), then stop.
+            if not state["working"]:
+                raise SystemExit(0)
+            state["stopping"] = True
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        while not stopping:
+        while not state["stopping"]:
             due = next_run(timezone.localtime(), at)
             logger.info("next daily jobs at %s", due.isoformat(timespec="minutes"))
-            while not stopping and timezone.localtime() < due:
+            while timezone.localtime() < due:
                 time.sleep(min(30.0, max(0.0, (due - timezone.localtime()).total_seconds())))
-            if not stopping:
-                run_jobs(self.stdout)
+            state["working"] = True
+            run_jobs(self.stdout)
+            state["working"] = False
