@@ -114,6 +114,12 @@ class Command(BaseCommand):
         self.stdout.write(
             "  the audit key is not in the backup: keep it safe apart; a restore needs it"
         )
+        if body["audit"]["key_check"] is None:
+            self.stderr.write(
+                "warning: the audit key of this environment does not verify the newest audit "
+                "event; run `transferwatch audit verify`. The backup is written, but a restore "
+                "cannot check its key before writing; only the verification after it will."
+            )
 
     def verify(self, folder: Path, steps: Bars) -> None:
         body, checked = services.verify(folder, steps)
@@ -128,9 +134,16 @@ class Command(BaseCommand):
     def restore(self, folder: Path, steps: Bars) -> None:
         done = services.restore(folder, steps)
         body = done.manifest
-        self.stdout.write(
-            "the audit key is not in backups: this environment's key matches the backed-up chain"
-        )
+        if body["audit"]["key_check"] is None:
+            self.stdout.write(
+                "the audit key is not in backups: this one recorded no key check (the key that "
+                "made it did not verify the chain); the verification below decides"
+            )
+        else:
+            self.stdout.write(
+                "the audit key is not in backups: this environment's key matches the backed-up "
+                "chain"
+            )
         self.stdout.write(
             f"restored {folder} (made {body['created']} by TransferWatch {body['app_version']})"
         )

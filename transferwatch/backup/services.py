@@ -34,7 +34,8 @@ from django.db.migrations.loader import MigrationLoader
 import transferwatch
 from transferwatch.analytics.warehouse import BookingStore
 from transferwatch.audit import chain
-from transferwatch.audit.services import verify_chain
+from transferwatch.audit.models import Event
+from transferwatch.audit.services import stored_fields, verify_chain
 from transferwatch.backup import database
 from transferwatch.backup import manifest as mf
 from transferwatch.backup.database import ToolProblem
@@ -134,6 +135,21 @@ def create(folder: Path, steps: Steps | None = None) -> dict[str, Any]:
     return body
 
 
+def _key_verifies_head(seq: int) -> bool:
+    """Whether this environment's audit key verifies the newest backed-up event.
+
+    Only then does the backup record a key check: a check made with a key that is not the
+    chain's would make a restore refuse the right key.
+    """
+    if not seq:
+        return True
+    event = Event.objects.filter(seq=seq).first()
+    if event is None:
+        return False
+    fields = stored_fields(event)
+    return chain.link_hash(settings.AUDIT_KEY, fields, event.prev_hash) == event.hash
+
+
 def _write(work: Path, steps: Steps) -> dict[str, Any]:
     entries: list[Entry] = []
     store = BookingStore(Path(settings.WAREHOUSE_DIR))
@@ -147,11 +163,13 @@ def _write(work: Path, steps: Steps) -> dict[str, Any]:
             Entry(dumped.file, mf.sha256_of(dump_path, steps.advance), dump_path.stat().st_size)
         )
         warehouse = store.manifest()
-        sources = store.files() + ([store.manifest_path] if store.manifest_path.exists() else [])
+        parquet = store.files()
+        sources = parquet + ([store.manifest_path] if store.manifest_path.exists() else [])
         steps.start("warehouse", sum(p.stat().st_size for p in sources))
         for path in sources:
             relative = "warehouse/bookings/" + path.relative_to(store.root).as_posix()
             entries.append(_copy(path, work, relative, steps))
+    key_verifies = _key_verifies_head(dumped.audit_events)
     groups: dict[str, int] = {}
     for name, root in file_groups().items():
         paths = [p for p in _walk(root) if p.resolve() not in secrets]
@@ -175,14 +193,14 @@ def _write(work: Path, steps: Steps) -> dict[str, Any]:
         "audit": {
             "events": dumped.audit_events,
             "head_hash": dumped.audit_head,
-            "key_check": mf.key_check(settings.AUDIT_KEY),
+            "key_check": mf.key_check(settings.AUDIT_KEY) if key_verifies else None,
             "key": KEY_NOTE,
         },
         "warehouse": {
             "version": int(warehouse["version"]),
             "rows": int(warehouse["rows"]),
             "quarters": len(warehouse["partitions"]),
-            "files": len(store.files()),
+            "files": len(parquet),
         },
         "stored_files": groups,
     }
@@ -233,7 +251,8 @@ def _refusals(folder: Path, body: dict[str, Any]) -> None:
             f"{folder / mf.MANIFEST}: this is a backup of a {body['database']['vendor']} "
             f"database; the configured database is {here}"
         )
-    if not mf.key_matches(settings.AUDIT_KEY, str(body["audit"]["key_check"])):
+    check = body["audit"]["key_check"]
+    if check is not None and not mf.key_matches(settings.AUDIT_KEY, str(check)):
         raise BackupProblem(
             "the audit key of this environment is not the key of the backed-up audit trail "
             "(the key is never in a backup): set TRANSFERWATCH_AUDIT_KEY or "

@@ -10,7 +10,7 @@ import pytest
 
 from transferwatch.backup import manifest as mf
 from transferwatch.backup.tests.conftest import BackedUp
-from transferwatch.backup.tests.site import AUDIT_KEY, OTHER_KEY, written
+from transferwatch.backup.tests.site import AUDIT_KEY, OTHER_KEY, Site, written
 
 
 def _flip_a_byte(path: Path) -> None:
@@ -142,3 +142,21 @@ def test_create_refuses_a_pg_dump_older_than_the_server_and_leaves_nothing(
     assert "pg_dump 9.6.24 is older than the PostgreSQL" in result.stderr
     assert "apt-get install postgresql-client" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+def test_a_backup_made_under_a_key_that_does_not_verify_the_chain_warns_and_still_restores(
+    backed_up: BackedUp, tmp_path: Path
+) -> None:
+    """Its key check would be of the wrong key: none is recorded, and the site's key restores."""
+    site = backed_up.site
+    misconfigured = Site(site.folder, site.database_url, OTHER_KEY)
+
+    made = misconfigured.run("backup", "create", str(tmp_path / "backup"))
+
+    assert made.returncode == 0, made.stderr
+    assert "does not verify the newest audit event" in made.stderr
+    assert mf.read(tmp_path / "backup")["audit"]["key_check"] is None
+    restored = backed_up.fresh_site().run("backup", "restore", str(tmp_path / "backup"))
+    assert restored.returncode == 0, restored.stderr
+    assert "recorded no key check" in restored.stdout
+    assert "audit trail intact" in restored.stdout
