@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from transferwatch.policy.model import Case, Facts, Policy, Reason, Result
+from transferwatch.policy.model import make_reason as _reason
+from transferwatch.policy.model import make_result as _result
 from transferwatch.policy.registry import get_policy, policy_for
 from transferwatch.policy.wording import plural
 
@@ -38,7 +40,7 @@ def classify(case: Case, policy: Policy | str | None = None, explain: bool = Fal
         `priorities` every matching clause in policy order; `tier` the best tier among them or
         None; PEP eligibility and basis; the request types allowed; one reason per match.
     """
-    pol = resolve_policy(policy, case)
+    pol = policy if type(policy) is Policy else resolve_policy(policy, case)
     facts = Facts(case, pol.same_day_convictions_count)
     priorities: list[str] = []
     reasons: list[Reason] = []
@@ -51,16 +53,17 @@ def classify(case: Case, policy: Policy | str | None = None, explain: bool = Fal
             continue
         if found.met:
             priorities.append(clause_id)
-            reasons.append(Reason(clause_id, found.text, found.convictions))
+            reasons.append(_reason(clause_id, found.text, found.convictions))
             if tier is None or clause_tier < tier:
                 tier = clause_tier
             if found.pep_transfer:
                 basis.append(clause_id)
         else:
-            not_met.append(Reason(clause_id, found.text, found.convictions))
+            not_met.append(_reason(clause_id, found.text, found.convictions))
 
     rules = pol.requests
-    if rules.basis == "pep":
+    pep = rules.basis == "pep"
+    if pep:
         eligible = bool(basis)
     else:
         eligible = tier is not None
@@ -75,22 +78,24 @@ def classify(case: Case, policy: Policy | str | None = None, explain: bool = Fal
         allowed = tuple(requests)
 
     if not explain:
-        return Result(
+        return _result(
             case.id,
             pol.id,
             tier,
             tuple(priorities),
-            eligible and rules.basis == "pep",
+            eligible and pep,
             tuple(basis),
             allowed,
             tuple(reasons),
+            None,
+            None,
         )
-    return Result(
+    return _result(
         case.id,
         pol.id,
         tier,
         tuple(priorities),
-        eligible and rules.basis == "pep",
+        eligible and pep,
         tuple(basis),
         allowed,
         tuple(reasons),

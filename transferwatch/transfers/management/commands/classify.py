@@ -7,71 +7,31 @@ to a temporary file beside it and renamed into place only when complete. `--poli
 line by the policy in force on its `as_of`.
 
 A thin wrapper around the pure engine (`transferwatch.policy`): no database work per line. The loop
-is written for speed (about a million lines in well under a minute on one core): lines are decoded
-and encoded with the C JSON scanner/encoder and written in batches.
+is `transferwatch.policy.jsonlines.classify_lines` (msgspec typed decoding, falling back to the
+detailed parser for any line it does not accept as it stands, so messages are unchanged); the
+console script starts this command without django.setup() (transferwatch/cli.py, PURE).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
-from json.scanner import c_make_scanner  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from transferwatch.policy import (
-    CaseError,
-    Policy,
-    PolicyNotFound,
-    classify,
-    get_policy,
-    parse_case,
-    result_to_json,
-)
+from transferwatch.policy import Policy, PolicyNotFound, classify, get_policy
+from transferwatch.policy.jsonlines import classify_lines
 from transferwatch.policy.registry import POLICIES
 
 BATCH = 4096  # output lines per write
 SHOWN_ERRORS = 20  # line errors printed to stderr; the output file has them all
-# What a bad line can raise; anything else is a fault of ours and stops the run (exit 1).
-LINE_ERRORS = (CaseError, PolicyNotFound, UnicodeDecodeError, json.JSONDecodeError, RecursionError)
-
-
-def _encoder() -> Callable[[Any], str]:
-    """A compact, ASCII-only JSON encoder that skips json.dumps' per-call set-up."""
-    if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
-        return lambda obj: json.dumps(obj, separators=(",", ":"))
-    encode = c_make_encoder(None, None, encode_basestring_ascii, None, ":", ",", False, False, True)
-    return lambda obj: "".join(encode(obj, 0))
-
-
-def _decoder() -> Callable[[str], Any]:
-    """json.loads without its per-call wrappers: the C scanner first, the full decoder (and its
-    exact error) only when the scanner alone cannot read the line."""
-    decoder = json.JSONDecoder()
-    full = decoder.decode
-    scan = c_make_scanner(decoder) if c_make_scanner is not None else None
-    if scan is None:  # pragma: no cover - CPython always has the C accelerator
-        return full
-
-    def decode(text: str) -> Any:
-        try:
-            obj, end = scan(text, 0)
-        except (StopIteration, ValueError):
-            return full(text)  # raises the proper JSONDecodeError (or reads leading spaces)
-        if end != len(text) and text[end:].strip():
-            return full(text)  # "Extra data" error
-        return obj
-
-    return decode
 
 
 class Command(BaseCommand):
@@ -109,7 +69,8 @@ class Command(BaseCommand):
         with self._open_input(source, options.get("stdin")) as lines:
             if target == "-":
                 stream = options.get("stdout") or sys.stdout
-                errors, total = self._run(lines, stream, policy, options["explain"], name)
+                write = _writer(stream)
+                errors, total = self._run(lines, write, policy, options["explain"], name)
                 stream.flush()
             else:
                 errors, total = self._write_file(lines, Path(target), policy, options, name)
@@ -147,8 +108,8 @@ class Command(BaseCommand):
             raise CommandError(f"--out {target}: folder {folder} does not exist", returncode=2)
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
         try:
-            with open(fd, "w", encoding="ascii", newline="\n", buffering=1 << 20) as stream:
-                counts = self._run(lines, stream, policy, options["explain"], source)
+            with open(fd, "wb", buffering=1 << 20) as stream:
+                counts = self._run(lines, stream.write, policy, options["explain"], source)
                 stream.flush()
                 os.fsync(stream.fileno())
             os.chmod(temp, 0o644)
@@ -162,61 +123,44 @@ class Command(BaseCommand):
     def _run(
         self,
         lines: Iterable[bytes | str],
-        stream: IO[str],
+        write: Callable[[bytes], object],
         policy: Policy | None,
         explain: bool,
         source: str,
     ) -> tuple[int, int]:
-        """Classify every line into `stream`; returns (lines with an error, lines)."""
-        decode = _decoder()
-        encode = _encoder()
-        today = date.today()
-        write = stream.write
-        batch: list[str] = []
-        errors = 0
-        number = 0
+        """Classify every line into `write`; returns (lines with an error, lines)."""
+        shown = 0
+
+        def report(number: int, message: str) -> None:
+            nonlocal shown
+            shown += 1
+            if shown <= SHOWN_ERRORS:
+                self.stderr.write(f"{source}:{number}: {message}")
+            elif shown == SHOWN_ERRORS + 1:
+                self.stderr.write(f"{source}: more line errors; see the output")
+
         collecting = gc.isenabled()
         gc.disable()  # the loop makes no reference cycles; collections only cost time here
         try:
-            for number, line in enumerate(lines, 1):
-                obj: Any = None
-                try:
-                    obj = decode(line if type(line) is str else line.decode())
-                    case = parse_case(obj, today)
-                    result = classify(case, policy, explain)
-                    batch.append(encode(result_to_json(result)))
-                except LINE_ERRORS as exc:
-                    message = _line_error(exc, line)
-                    case_id = obj.get("id") if type(obj) is dict else None
-                    batch.append(encode({"id": case_id, "error": message}))
-                    errors += 1
-                    if errors <= SHOWN_ERRORS:
-                        self.stderr.write(f"{source}:{number}: {message}")
-                    elif errors == SHOWN_ERRORS + 1:
-                        self.stderr.write(f"{source}: more line errors; see the output")
-                if len(batch) >= BATCH:
-                    batch.append("")
-                    write("\n".join(batch))
-                    batch.clear()
-            if batch:
-                batch.append("")
-                write("\n".join(batch))
+            return classify_lines(
+                lines,
+                write,
+                policy,
+                explain=explain,
+                today=date.today(),
+                classify=classify,
+                batch=BATCH,
+                on_error=report,
+            )
         finally:
             if collecting:
                 gc.enable()
-        return errors, number
 
 
-def _line_error(exc: Exception, line: bytes | str) -> str:
-    """The contract's "<field>: <message>" for a line that could not be classified."""
-    if isinstance(exc, CaseError):
-        return str(exc)
-    if isinstance(exc, PolicyNotFound):
-        return f"as_of: {exc.args[0]}"
-    if isinstance(exc, UnicodeDecodeError):
-        return f"line: not valid UTF-8 (byte {exc.start + 1})"
-    if isinstance(exc, json.JSONDecodeError):
-        if not line.strip():
-            return "line: empty (expected a JSON object)"
-        return f"line: not valid JSON ({exc.msg} at column {exc.colno})"
-    return "line: nested too deeply to read"
+def _writer(stream: IO[str]) -> Callable[[bytes], object]:
+    """Write ASCII bytes to a text stream: to its binary buffer when it has one."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return lambda data: stream.write(data.decode("ascii"))
+    stream.flush()
+    return buffer.write  # type: ignore[no-any-return]
