@@ -33,6 +33,7 @@ JASA 22, 209-212.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -178,6 +179,14 @@ class GroupCounts:
         return {
             str(self.grp[i]): {c: int(self.values[c][i]) for c in COUNTS} for i in rows.tolist()
         }
+
+    def by_ori(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Every agency's counts: ORI -> group -> count name -> count (one pass)."""
+        rows = zip(*(self.values[c].tolist() for c in COUNTS), strict=True)
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for ori, grp, values in zip(self.ori.tolist(), self.grp.tolist(), rows, strict=True):
+            out.setdefault(ori, {})[grp] = dict(zip(COUNTS, values, strict=True))
+        return out
 
     def stops_only(self) -> set[str]:
         """Agencies all of whose records in the run are stops."""
@@ -342,38 +351,53 @@ PREFIXES = (("", "requests", "bookings"), ("minor_", "minor", "bookings"), ("dis
 
 
 def _number(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
+    return x if math.isfinite(x) else None
 
 
 def _share(x: int, n: int) -> float | None:
     return x / n if n > 0 else None
 
 
-def _ratios(
+Job = tuple[dict[str, Any], str, int, int, int, int]  # row, prefix, x1, n1, x0, n0 (`_solve`)
+
+
+def _ratio_jobs(
     rows: list[dict[str, Any]], ref: dict[str, Any], prefix: str, event: str, base: str
-) -> None:
-    """Fill ``{prefix}ratio``, ``{prefix}ci_low``, ``{prefix}ci_high`` of each row against `ref`
-    (None where a count is None or a group has no trials; see `score_ratio_interval`)."""
-    usable = [
-        r
-        for r in rows
-        if r[event] is not None and r[base] > 0 and ref[event] is not None and ref[base] > 0
-    ]
+) -> list[Job]:
+    """Set ``{prefix}ratio``, ``{prefix}ci_low``, ``{prefix}ci_high`` of each row to None (the
+    reference's ratio to 1) and list the ratios to compute against `ref` (`_solve`): none where
+    a count is None, a group has no trials, or neither group has an event."""
     for r in rows:
         r[f"{prefix}ratio"] = r[f"{prefix}ci_low"] = r[f"{prefix}ci_high"] = None
-    if not usable:
+    if ref[event] is None or ref[base] == 0:
+        return []
+    ref[f"{prefix}ratio"] = 1.0
+    return [
+        (r, prefix, r[event], r[base], ref[event], ref[base])
+        for r in rows
+        if r is not ref
+        and r[event] is not None
+        and r[base] > 0
+        and not (r[event] == 0 and ref[event] == 0)
+    ]
+
+
+def _solve(jobs: list[Job]) -> None:
+    """Fill the ratios and score intervals of `jobs`, all in one vectorised computation; a job
+    of prefix ``rate_`` is a rate's Wilson interval (x1 of n1)."""
+    rates = [j for j in jobs if j[1] == "rate_"]
+    if rates:
+        low, high = wilson_interval([j[2] for j in rates], [j[3] for j in rates])
+        for (r, *_), lo, hi in zip(rates, low.tolist(), high.tolist(), strict=True):
+            r["rate_ci_low"], r["rate_ci_high"] = lo, hi
+    jobs = [j for j in jobs if j[1] != "rate_"]
+    if not jobs:
         return
-    x1 = np.array([r[event] for r in usable], dtype=float)
-    n1 = np.array([r[base] for r in usable], dtype=float)
-    low, high = score_ratio_interval(x1, n1, ref[event], ref[base])
-    for r, lo, hi in zip(usable, low.tolist(), high.tolist(), strict=True):
-        if r is ref:
-            r[f"{prefix}ratio"] = 1.0
-            continue
-        if r[event] == 0 and ref[event] == 0:
-            continue
-        if ref[event] > 0:
-            r[f"{prefix}ratio"] = (r[event] / r[base]) / (ref[event] / ref[base])
+    x1, n1, x0, n0 = (np.array([j[k] for j in jobs], dtype=float) for k in range(2, 6))
+    low, high = score_ratio_interval(x1, n1, x0, n0)
+    for (r, prefix, a, b, c, d), lo, hi in zip(jobs, low.tolist(), high.tolist(), strict=True):
+        if c > 0:
+            r[f"{prefix}ratio"] = (a / b) / (c / d)
         r[f"{prefix}ci_low"], r[f"{prefix}ci_high"] = _number(lo), _number(hi)
 
 
@@ -400,9 +424,19 @@ def agency_rates(
         ``note`` where a figure is missing. The reference group is the group with most
         bookings other than ``unknown``; its ratios are 1 without an interval.
     """
+    rows, notes, ref, jobs = _agency_rows(counts, present)
+    _solve(jobs)
+    return _finish(rows, notes, ref)
+
+
+def _agency_rows(
+    counts: dict[str, dict[str, int]], present: frozenset[str]
+) -> tuple[list[dict[str, Any]], list[str], dict[str, Any] | None, list[Job]]:
+    """`agency_rates` without the intervals: the rows, the notes, the reference row and the
+    ratios still to compute (`_solve`, run once for every agency of a run)."""
     total = sum(c["bookings"] for c in counts.values())
     if total == 0:
-        return [], "no bookings of this agency in the period"
+        return [], ["no bookings of this agency in the period"], None, []
     stops = sum(c["stops"] for c in counts.values())
     known = sum(c["request_known"] for c in counts.values())
     notes = []
@@ -443,12 +477,11 @@ def agency_rates(
             "dismissed": dismissed,
             "dismissal_share": _share(dismissed, disposed) if dismissed is not None else None,
         }
-        low, high = wilson_interval(requests if requests is not None else 0, n)
-        row["rate_ci_low"] = float(low) if requests is not None else None
-        row["rate_ci_high"] = float(high) if requests is not None else None
+        row["rate_ci_low"] = row["rate_ci_high"] = None  # `_solve`
         rows.append(row)
     recorded = [r for r in rows if r["group"] != "unknown"]
     ref = max(recorded, key=lambda r: r["bookings"]) if recorded else None  # first of a tie
+    jobs: list[Job] = [(r, "rate_", r["requests"], r["bookings"], 0, 0) for r in rows if r["requests"] is not None]  # fmt: skip
     for r in rows:
         r["reference"] = ref["group"] if ref else None
     if ref is None:
@@ -458,7 +491,7 @@ def agency_rates(
                 r[f"{prefix}ratio"] = r[f"{prefix}ci_low"] = r[f"{prefix}ci_high"] = None
     else:
         for prefix, event, base in PREFIXES:
-            _ratios(rows, ref, prefix, event, base)
+            jobs += _ratio_jobs(rows, ref, prefix, event, base)
         notes.insert(
             0,
             f"ratios against {LABELS[ref['group']]} people, the recorded group with most "
@@ -466,6 +499,12 @@ def agency_rates(
             "intervals (Miettinen-Nurminen) for "
             "ratios, Wilson intervals for rates",
         )
+    return rows, notes, ref, jobs
+
+
+def _finish(
+    rows: list[dict[str, Any]], notes: list[str], ref: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], str]:
     for r in rows:
         r["note"] = _row_note(r, ref)
     return [{k: r[k] for k in ROW_KEYS} for r in rows], "; ".join(notes)
@@ -499,5 +538,8 @@ def _row_note(row: dict[str, Any], ref: dict[str, Any] | None) -> str:
 def request_rates(
     counts: GroupCounts, oris: Sequence[str]
 ) -> dict[str, tuple[list[dict[str, Any]], str]]:
-    """`agency_rates` for every agency of the run."""
-    return {ori: agency_rates(counts.of(ori), counts.present) for ori in oris}
+    """`agency_rates` for every agency of the run (the intervals in one computation)."""
+    grouped = counts.by_ori()
+    built = {ori: _agency_rows(grouped.get(ori, {}), counts.present) for ori in oris}
+    _solve([job for _rows, _notes, _ref, jobs in built.values() for job in jobs])
+    return {ori: _finish(rows, notes, ref) for ori, (rows, notes, ref, _jobs) in built.items()}

@@ -16,11 +16,14 @@ import pytest
 
 from transferwatch.analytics.aggregate import connect, source_sql
 from transferwatch.analytics.monitor import run
+from transferwatch.analytics.rates import COUNTS as RATE_COUNTS
 from transferwatch.analytics.rates import (
     GROUPS,
     RATE_COLUMNS,
+    GroupCounts,
     agency_rates,
     group_counts,
+    request_rates,
     score_ratio_interval,
     wilson_interval,
 )
@@ -254,3 +257,31 @@ def test_the_monitor_gives_request_rates_per_agency(
     with_rows = [a for a in doc["agencies"] if a["request_rates"]]
     assert len(with_rows) >= 5
     assert {"white", "black", "hispanic"} <= {r["group"] for a in with_rows for r in a["request_rates"]}  # fmt: skip
+
+
+def test_a_run_computes_every_agencys_intervals_at_once_with_the_same_result() -> None:
+    tables = {
+        "AA0000001": {
+            "white": _c(500, 10, disposed=90, dismissed=9),
+            "black": _c(300, 30, disposed=50, dismissed=12),
+        },
+        "AA0000002": {"hispanic": _c(40, 0), "white": _c(30, 0), "unknown": _c(5, 1)},
+        "AA0000003": {"unknown": _c(10, 1)},
+    }
+    oris, grps, values = [], [], {c: [] for c in RATE_COUNTS}  # type: ignore[var-annotated]
+    for ori, table in tables.items():
+        for grp, counts in table.items():
+            oris.append(ori)
+            grps.append(grp)
+            for c in RATE_COUNTS:
+                values[c].append(counts[c])
+    found = GroupCounts(
+        np.array(oris),
+        np.array(grps),
+        {c: np.array(v, dtype=np.int64) for c, v in values.items()},
+        ALL,
+    )
+    together = request_rates(found, [*tables, "AA0000004"])
+    for ori, table in tables.items():
+        assert together[ori] == agency_rates(table, ALL)
+    assert together["AA0000004"] == ([], "no bookings of this agency in the period")
