@@ -285,3 +285,20 @@ def test_a_run_computes_every_agencys_intervals_at_once_with_the_same_result() -
     for ori, table in tables.items():
         assert together[ori] == agency_rates(table, ALL)
     assert together["AA0000004"] == ([], "no bookings of this agency in the period")
+
+
+def test_a_run_on_bookings_without_transfer_request_says_why_requests_are_missing(
+    tmp_path: Path,
+) -> None:
+    header = [c for c in HEADER if c != "transfer_request"]
+    rows = [r[:-1] for r in ROWS]
+    bookings = _write(tmp_path / "b.csv", header, rows)
+    agencies = _write(tmp_path / "a.csv", ["ori"], [("AA0000001",), ("AA0000002",), ("AA0000003",)])
+    doc = run(bookings, agencies)
+    by = {a["ori"]: a for a in doc["agencies"]}
+    first = by["AA0000001"]
+    assert first["request_rates"] and all(r["requests"] is None and r["rate"] is None and r["ratio"] is None for r in first["request_rates"])  # fmt: skip
+    assert "the bookings have no transfer_request column" in first["request_rates_note"]
+    assert first["request_rates"][0]["minor_share"] is not None  # the rest is still counted
+    assert by["AA0000003"]["request_rates"] == []
+    assert by["AA0000003"]["request_rates_note"] == "no bookings of this agency in the period"
