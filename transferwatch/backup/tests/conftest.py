@@ -1,12 +1,14 @@
 """One backed-up site per database vendor, built once per test session.
 
-SQLite always runs. PostgreSQL runs when DATABASE_URL names a PostgreSQL server and pg_dump and
-pg_restore are installed: the sites get databases of their own, with unique names, created on
-that server and dropped afterwards; the database DATABASE_URL names (CI's `test`) is not touched.
+SQLite runs when DATABASE_URL is not PostgreSQL (CI's first pass). PostgreSQL runs when
+DATABASE_URL names a PostgreSQL server (CI's second pass) and pg_dump and pg_restore are
+installed: the sites get databases of their own, with unique names, created on that server and
+dropped afterwards; the database DATABASE_URL names (CI's `test`) is not touched.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -20,11 +22,13 @@ import pytest
 from transferwatch.backup.tests.site import AUDIT_KEY, Site
 
 
-def _postgres_url() -> str:
-    import os
+def _names_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
 
+
+def _postgres_url() -> str:
     url = os.environ.get("DATABASE_URL", "")
-    if urlsplit(url).scheme not in ("postgres", "postgresql", "pgsql"):
+    if not _names_postgres(url):
         pytest.skip(
             "the PostgreSQL backup tests run when DATABASE_URL names a PostgreSQL server "
             f"(it is {'unset' if not url else 'not PostgreSQL'})"
@@ -103,6 +107,11 @@ class BackedUp:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backed_up(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[BackedUp]:
     vendor = request.param
+    if vendor == "sqlite" and _names_postgres(os.environ.get("DATABASE_URL", "")):
+        pytest.skip(
+            "the SQLite backup tests do not depend on DATABASE_URL: they run in the pass "
+            "without it, this pass runs PostgreSQL's"
+        )
     databases = Databases(_postgres_url()) if vendor == "postgresql" else None
     root = tmp_path_factory.mktemp(f"backup-{vendor}")
     try:
