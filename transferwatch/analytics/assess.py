@@ -5,7 +5,8 @@ discoveries over all of them, and the agency's concern.
 standard errors, what each says); `assess` fits the between-agency spread (random effects, one
 fit per stratum), gives each agency its z, p and shrunken estimate, an exact within-agency
 comparison where too few agencies can be assessed (`_within`), weighted Benjamini-Hochberg
-q-values over every indicator of the run, and the explanations; `concern` sums an agency up.
+q-values over every indicator of the run, and the explanations; `merge` makes one entry of an
+indicator's level and its change at activation (`CHANGE`); `concern` sums an agency up.
 References are in `indicators.py`.
 """
 

@@ -17,7 +17,8 @@ all agencies; and, for an agency activated inside the period with enough request
 after, the **change at activation**, the log odds ratio after against before, judged against
 the spread of the same change at other agencies. Both enter the weighted Benjamini-Hochberg
 family of the run; the agency's entry reports the level, or the change when only the change is
-flagged, and its explanation gives both and says which flagged (CONTRACTS.md section 3).
+flagged, and its explanation gives both and says which flagged (CONTRACTS.md section 3;
+`assess.merge`, which the bookings' `minor_offense_shift` and `lep_minor_offense` share).
 
 References
 ----------
