@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 from scipy import stats  # type: ignore[import-untyped]
 
-from transferwatch.analytics import monitor
 from transferwatch.analytics.assess import Q_SIGNIFICANT
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.synth import generate
@@ -75,15 +74,6 @@ def one(folder: Path, agencies: int, seed: int, plants: int, level: int | None =
     began = time.perf_counter()
     doc = run(folder / "bookings.parquet", folder / "agencies.parquet")
     return doc, truth, time.perf_counter() - began
-
-
-def _indicators_only() -> None:
-    """Leave out the request rates by race and ethnicity (`rates.request_rates`, where the run has
-    them): descriptive figures, not tested, not in the false-discovery family, with no effect on
-    any flag, and 100-200 s of a run of 1,000 synthetic agencies (method version ice-8) against
-    about 3 s for everything else."""
-    if hasattr(monitor, "request_rates"):
-        monitor.request_rates = lambda counts, oris: {o: ([], "") for o in oris}  # type: ignore[attr-defined]
 
 
 def _which(agency: dict[str, Any], name: str) -> str:
@@ -139,7 +129,6 @@ def main() -> None:
         "--null-agencies", type=int, help="agencies of a null run (default --agencies)"
     )
     args = parser.parse_args()
-    _indicators_only()
 
     def data(seed: int, plants: int, level: int | None = None) -> tuple[dict[str, Any], dict[str, Any], float]:  # fmt: skip
         if args.cache is None:
