@@ -79,6 +79,8 @@ def make_policy(p: Pep2014Parameters | None = None) -> Policy:
 
     def gang(facts: Facts, explain: bool) -> Finding | None:
         case = facts.case
+        if not (facts.counted or case.gang_participation or explain):
+            return None  # most cases: nothing to look at
         convicted = [(i, c) for i, c in facts.counted if "gang" in c.categories]
         age = None
         if case.birth_date is not None and (case.gang_participation or explain):
@@ -135,6 +137,8 @@ def make_policy(p: Pep2014Parameters | None = None) -> Policy:
         return Finding(False, "no felony conviction")
 
     def aggravated(facts: Facts, explain: bool) -> Finding | None:
+        if not facts.counted and not explain:
+            return None
         found = [(i, c) for i, c in facts.counted if "aggravated_felony" in c.categories]
         if found:
             text = f"convicted of an aggravated felony {on_dates(found)}"
@@ -167,6 +171,8 @@ def make_policy(p: Pep2014Parameters | None = None) -> Policy:
         return Finding(False, why, tuple(i for i, _ in found))
 
     def significant(facts: Facts, explain: bool) -> Finding | None:
+        if not facts.misdemeanors and not explain:
+            return None
         found = []
         parts = []
         for i, c in facts.misdemeanors:
