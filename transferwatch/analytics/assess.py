@@ -44,6 +44,8 @@ COMPARISONS = {
 }
 CHANGE = ":change"  # suffix of the change-at-activation test of an indicator (merged away)
 LEVEL, AT_ACTIVATION = "level against other agencies", "change at activation"
+# the level of an agency judged within itself, where too few agencies give a usual spread
+WITHIN, LEVEL_WITHIN = "odds ratio within the agency", "level within the agency"
 MIN_PEERS = 3
 # False-discovery level of a flag (method version 4; 0.05 before). A flag opens a monitoring
 # allegation for an analyst to triage, not a finding; the issue's own tolerance is 1% of clean
@@ -105,6 +107,10 @@ class _Raw:
     exact: dict[int, tuple[float, float]] = field(default_factory=dict)
 
 
+def _agencies(n: int) -> str:
+    return f"{n} agenc{'y' if n == 1 else 'ies'}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -123,7 +129,7 @@ def _within(raw: _Raw, within: FloatArray, sel: npt.NDArray[np.bool_], assessabl
         if empty_margin(x1, n1, x0, n0):
             raw.ok[j] = False
             raw.why[j] = (
-                f"no peer comparison: {assessable} agencies, and no {event} in one of the "
+                f"no peer comparison: {_agencies(assessable)}, and no {event} in one of the "
                 f"groups to compare within the agency ({x1:.0f} of {n1:.0f} for {one}, "
                 f"{x0:.0f} of {n0:.0f} for {other})"
             )
@@ -137,7 +143,7 @@ def _within(raw: _Raw, within: FloatArray, sel: npt.NDArray[np.bool_], assessabl
             + (f"lower bound {low:+.3f}" if np.isfinite(low) else f"upper bound {high:+.3f}")
         )
         raw.says[j] = (
-            f"no peer comparison: {assessable} agencies; within the agency, {event}: "
+            f"no peer comparison: {_agencies(assessable)}; within the agency, {event}: "
             f"{x1:.0f} of {n1:.0f} for {one} ({_pct(x1 / n1)}) against {x0:.0f} of {n0:.0f} for "
             f"{other} ({_pct(x0 / n0)}), the reference (the estimate is the conditional "
             f"maximum-likelihood log odds ratio, {interval}; Fisher's exact test, one-sided)"
@@ -237,7 +243,7 @@ def assess(raws: dict[str, _Raw], oris: Sequence[str]) -> dict[str, list[Indicat
                             + ("well above" if q <= Q_SIGNIFICANT else "not clearly above")
                             + " the reference group within the agency"
                         ),
-                        comparison="odds ratio within the agency",
+                        comparison=WITHIN,
                     )
                 )
                 continue
@@ -293,9 +299,10 @@ def merge(indicators: list[Indicator]) -> list[Indicator]:
         if c is None or (ind.estimate is None and c.estimate is None):
             out.append(ind)
             continue
-        level = f"{LEVEL}: {ind.explanation}" + (f" ({_q(ind)})" if ind.estimate is not None else "")  # fmt: skip
+        lvl = LEVEL_WITHIN if ind.comparison == WITHIN else LEVEL
+        level = f"{lvl}: {ind.explanation}" + (f" ({_q(ind)})" if ind.estimate is not None else "")  # fmt: skip
         at = f"{AT_ACTIVATION}: {c.explanation}" + (f" ({_q(c)})" if c.estimate is not None else "")  # fmt: skip
-        which = [w for w, i in ((LEVEL, ind), (AT_ACTIVATION, c)) if i.flagged]
+        which = [w for w, i in ((lvl, ind), (AT_ACTIVATION, c)) if i.flagged]
         verdict = f"flagged on the {' and the '.join(which)}" if which else "not flagged"
         shown = c if c.flagged and not ind.flagged else ind
         if shown.estimate is None:

@@ -60,7 +60,8 @@ def _check(ind: dict[str, Any], counts: tuple[int, int, int, int], agencies: int
     for key, expected in zip(("estimate", "ci_low", "ci_high"), golden["log_or"], strict=True):
         assert ind[key] == pytest.approx(expected, abs=1e-6)
     assert ind["p_value"] == pytest.approx(golden["p_greater"], rel=1e-9)
-    assert f"no peer comparison: {agencies} agencies" in ind["explanation"]
+    said = f"{agencies} agency" if agencies == 1 else f"{agencies} agencies"
+    assert f"no peer comparison: {said}" in ind["explanation"]
     assert "too few agencies" not in ind["explanation"]
     x1, n1, x0, n0 = counts
     assert f"{x1} of {n1}" in ind["explanation"] and f"{x0} of {n0}" in ind["explanation"]

@@ -144,4 +144,24 @@ def test_with_one_agency_the_change_is_judged_within_it(tmp_path: Path) -> None:
         assert ind[key] == pytest.approx(want, abs=1e-6)
     assert ind["p_value"] == pytest.approx(exact["p_greater"], rel=1e-9)
     change = ind["explanation"].split("change at activation: ", 1)[1]
-    assert change.startswith("no peer comparison: 1 agencies; within the agency, minor-offence arrests after activation among those before and after: 60 of 420")  # fmt: skip
+    assert change.startswith("no peer comparison: 1 agency; within the agency, minor-offence arrests after activation among those before and after: 60 of 420")  # fmt: skip
+
+
+def test_with_one_agency_the_level_is_said_to_be_within_it(tmp_path: Path) -> None:
+    """No peers and no own past: the level is judged within the agency, and the explanation
+    says so rather than 'against other agencies' (seen on Los Altos' RIPA stops)."""
+    rows = ["booking_id,ori,booking_date,lep,offense_category"]
+    for lep, offence, count in (
+        ("Y", "minor_traffic", 300), ("Y", "property", 100),
+        ("N", "minor_traffic", 200), ("N", "property", 200),
+    ):  # fmt: skip
+        rows += [f"{len(rows)},CA0000001,2015-06-01,{lep},{offence}" for _ in range(count)]
+    (tmp_path / "a.csv").write_text("ori,state,activation_date\nCA0000001,CA,2014-01-01\n")
+    (tmp_path / "b.csv").write_text("\n".join(rows) + "\n")
+    ind = _entry(run(tmp_path / "b.csv", tmp_path / "a.csv", *PERIOD), "CA0000001", "lep_minor_offense")  # fmt: skip
+    assert ind["flagged"]
+    assert ind["explanation"].startswith(
+        "flagged on the level within the agency. level within the agency: no peer comparison: "
+        "1 agency; within the agency, "
+    )
+    assert "against other agencies" not in ind["explanation"]
