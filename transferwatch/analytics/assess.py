@@ -112,7 +112,9 @@ def _agencies(n: int) -> str:
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+    """A share as a whole percentage; under 1% (but not none) with one decimal, so that 1 of
+    123 reads 0.8%, not 0% beside an estimate that is not zero."""
+    return f"{100 * x:.1f}%" if 0 < 100 * x < 0.95 else f"{100 * x:.0f}%"
 
 
 def _within(raw: _Raw, within: FloatArray, sel: npt.NDArray[np.bool_], assessable: int, p: FloatArray) -> None:  # fmt: skip

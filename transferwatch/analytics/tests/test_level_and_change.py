@@ -165,3 +165,13 @@ def test_with_one_agency_the_level_is_said_to_be_within_it(tmp_path: Path) -> No
         "1 agency; within the agency, "
     )
     assert "against other agencies" not in ind["explanation"]
+
+
+def test_a_share_under_one_percent_is_not_shown_as_none() -> None:
+    """Seen on Pierce County split by court: 'after activation 0% of Hispanic arrests were for
+    minor offences against 0% of non-Hispanic arrests' beside an estimate of +1.557."""
+    from transferwatch.analytics.assess import _pct
+
+    assert [_pct(x) for x in (0.0, 1 / 123, 0.0094, 0.0095, 0.5, 1.0)] == [
+        "0%", "0.8%", "0.9%", "1%", "50%", "100%",
+    ]  # fmt: skip
