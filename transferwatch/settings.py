@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "transferwatch.notifications",
     "transferwatch.search",
     "transferwatch.demo",
+    "transferwatch.backup",
 ]
 # Listed before django_tasks_db so that its `db_worker` (graceful shutdown) is the one that runs.
 INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks"), "transferwatch.operations")
