@@ -118,9 +118,15 @@ def funnel(indicator: str, ori: str, peers: list[dict[str, Any]]) -> str:
     return to_svg((upper + lower + centre + dots).properties(width=360, height=220))
 
 
+CHART_MIN_BOOKINGS = 30  # a group with fewer has an interval too wide to read beside the others
+
+
 def request_rates(rates: list[dict[str, Any]]) -> str:
     """ICE requests per booking of each group with its 95% interval (``request_rates`` rows);
-    the reference group in another colour. Empty where no group has a rate."""
+    the reference group in another colour. Groups of unknown race and groups with fewer than
+    `CHART_MIN_BOOKINGS` bookings are in the table only: their intervals (0 to 44 per 100 for 5
+    bookings) would set the scale and flatten every other group's. Empty where no group has a
+    rate."""
     from transferwatch.analytics.rates import LABELS
 
     points = [
@@ -132,12 +138,15 @@ def request_rates(rates: list[dict[str, Any]]) -> str:
             "reference": "reference group" if r.get("reference") == r["group"] else "other groups",
         }
         for r in rates
-        if r.get("rate") is not None and r.get("rate_ci_low") is not None
+        if r.get("rate") is not None
+        and r.get("rate_ci_low") is not None
+        and r["group"] != "unknown"
+        and r["bookings"] >= CHART_MIN_BOOKINGS
     ]
     if not points:
         return ""
     order = [p["group"] for p in points]
-    y = alt.Y("group:N", title=None, sort=order)
+    y = alt.Y("group:N", title=None, sort=order, axis=alt.Axis(labelLimit=260))
     colour = alt.Color(
         "reference:N",
         title=None,

@@ -100,3 +100,20 @@ def test_a_run_on_ice_records_alone_has_no_request_rates_and_says_why(
     for agency in doc["agencies"]:
         assert agency["request_rates"] == []
         assert agency["request_rates_note"].startswith("no bookings in this run")
+
+
+def test_the_chart_leaves_unknown_and_tiny_groups_to_the_table() -> None:
+    """Seen on Pierce County split by court: 5 bookings of unknown race gave an interval of 0
+    to 44 per 100 that set the chart's scale and flattened every other group's."""
+    from transferwatch.monitoring.charts import request_rates
+
+    def row(group: str, bookings: int, rate: float, high: float) -> dict[str, Any]:
+        return {"group": group, "bookings": bookings, "rate": rate, "rate_ci_low": 0.0,
+                "rate_ci_high": high, "reference": "white"}  # fmt: skip
+
+    svg = request_rates(
+        [row("hispanic", 258, 0.066, 0.1), row("white", 1820, 0.0, 0.002),
+         row("american_indian_alaska_native", 12, 0.0, 0.24), row("unknown", 5, 0.0, 0.44)]
+    )  # fmt: skip
+    assert "Hispanic" in svg and "White" in svg
+    assert "Unknown" not in svg and "American Indian" not in svg
