@@ -162,3 +162,31 @@ def test_pierce_charges_become_bookings_with_holds_by_race(capsys: Any) -> None:
         )
     }
     assert as_hold and as_hold <= holds_only
+
+
+@pytest.mark.usefixtures("agencies")
+def test_the_two_ripa_agencies_get_lep_figures_without_peer_comparison(capsys: Any) -> None:
+    """Issue 13: Mountain View and Los Altos each get LEP figures with exact intervals, marked as
+    without peer comparison (two agencies cannot give a usual spread), and the indicators that
+    need charges or ICE requests say they do not apply to stops."""
+    from transferwatch.analytics.aggregate import AgencyInfo
+    from transferwatch.analytics.monitor import run
+
+    for path in sorted((DATA / "ripa").glob("MVPD_*.csv")):
+        command(str(path), "--profile", "ripa", capsys=capsys)
+    for path in sorted((DATA / "ripa").glob("LAPD_*.csv")):
+        command(str(path), "--profile", "ripa", "--ori", LOS_ALTOS, capsys=capsys)
+    doc = run(store().scan_sql(), [AgencyInfo(MOUNTAIN_VIEW), AgencyInfo(LOS_ALTOS)])
+    by_ori = {a["ori"]: {i["name"]: i for i in a["indicators"]} for a in doc["agencies"]}
+    for ori in (MOUNTAIN_VIEW, LOS_ALTOS):
+        minor, lep_stops = stored(
+            "SELECT count(*) FILTER (WHERE offense_severity = 'infraction' AND lep = 'Y'), "
+            "count(*) FILTER (WHERE lep = 'Y') "
+            f"FROM {{bookings}} WHERE ori = '{ori}'"
+        )[0]
+        lep = by_ori[ori]["lep_minor_offense"]
+        assert lep["estimate"] is not None and lep["ci_low"] < lep["estimate"] < lep["ci_high"]
+        assert "no peer comparison: 2 agencies" in lep["explanation"]
+        assert f"{minor} of {lep_stops} for people with limited English" in lep["explanation"]
+        assert "stops" in lep["explanation"] and "arrests" not in lep["explanation"]
+        assert "does not apply to stops" in by_ori[ori]["dismissal_disparity"]["explanation"]
