@@ -1,16 +1,29 @@
-"""Import speed and memory: a bookings CSV of 4 million rows into an empty warehouse.
+"""Import speed and memory against a bare DuckDB CSV -> Parquet copy of the same file (issue 15).
 
-    .venv/bin/python benchmarks/import_bookings.py [--rows 4000000]
+    .venv/bin/python benchmarks/import_bookings.py [--rows 4000000] [--keep-csv]
 
-Makes the CSV with DuckDB (random but valid rows over 2015-2016 for 500 agencies), imports it
-through the same function `transferwatch import bookings` uses, then imports a 10,000-row
-correction into the full warehouse. Prints rows/s and the process's peak resident memory.
+Makes a bookings CSV with DuckDB (random but valid rows over 2015-2016 for 500 agencies), then, in
+one run on that same file:
+
+- the reference: `COPY (SELECT * FROM read_csv(FILE)) TO 'x.parquet'` in a fresh in-process
+  DuckDB with its default settings (and, for start-up, the same copy in a fresh Python process);
+- `transferwatch import bookings FILE` end to end, as a subprocess (Python, Django and DuckDB
+  start-up included) into an empty warehouse, with its peak resident memory (RUSAGE_CHILDREN);
+- the same steps in this process, phase by phase (stage, check, commit) into another empty
+  warehouse, with the functions the command uses;
+- a 10,000-row correction into the full warehouse (rows replaced by booking_id).
+
+Prints the ratio of the end-to-end import to the reference copy.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,12 +32,15 @@ import _django
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--rows", type=int, default=4_000_000)
+parser.add_argument("--keep-csv", action="store_true", help="leave the made CSV in place")
 args = parser.parse_args()
 
 _django.start()
 import duckdb  # noqa: E402
 
 from transferwatch.agencies.models import Agency  # noqa: E402
+from transferwatch.analytics import contract  # noqa: E402
+from transferwatch.analytics import warehouse as wh  # noqa: E402
 from transferwatch.imports.warehouse import import_bookings  # noqa: E402
 
 folder = Path(tempfile.mkdtemp(prefix="tw-bench-import-"))
@@ -55,6 +71,10 @@ def make(path: Path, rows: int, offset: int = 0) -> None:
     )
 
 
+def du(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*.parquet")) / 1e6
+
+
 big = folder / "bookings.csv"
 t0 = time.perf_counter()
 make(big, args.rows)
@@ -62,11 +82,70 @@ print(
     f"made {args.rows:,} rows ({big.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - t0:.1f} s"
 )
 
+# The reference: a bare copy, in process, default settings (snappy, all threads).
+copy_sql = f"COPY (SELECT * FROM read_csv('{big}')) TO '{folder / 'bare.parquet'}'"
+con = duckdb.connect()
 t0 = time.perf_counter()
-imp = import_bookings(big)
-seconds = time.perf_counter() - t0
+con.execute(copy_sql)
+bare = time.perf_counter() - t0
+con.close()
+bare_mb = (folder / "bare.parquet").stat().st_size / 1e6
+(folder / "bare.parquet").unlink()
+t0 = time.perf_counter()
+subprocess.run(
+    [sys.executable, "-c", f"import duckdb; duckdb.connect().execute({copy_sql!r})"], check=True
+)
+bare_process = time.perf_counter() - t0
+(folder / "bare.parquet").unlink()
+print(f"reference, bare DuckDB copy to Parquet: {bare:.2f} s in process ({bare_mb:,.0f} MB)")
+print(f"reference, the same in a fresh Python process: {bare_process:.2f} s")
+
+# End to end: the command, as a user runs it.
+command = Path(sys.executable).parent / "transferwatch"
+t0 = time.perf_counter()
+done = subprocess.run(
+    [str(command), "import", "bookings", str(big)],
+    capture_output=True,
+    text=True,
+    env=os.environ.copy(),
+    check=False,
+)
+end_to_end = time.perf_counter() - t0
+peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(
-    f"import: {imp.status}, {imp.rows_accepted:,} rows in {seconds:.1f} s = {imp.rows_accepted / seconds:,.0f} rows/s"
+    f"transferwatch import bookings (exit {done.returncode}): {(done.stdout + done.stderr).strip()}"
+)
+warehouse = Path(os.environ["TRANSFERWATCH_DATA_DIR"]) / "warehouse"
+print(
+    f"  {end_to_end:.2f} s end to end = {args.rows / end_to_end:,.0f} rows/s "
+    f"({du(warehouse / 'bookings'):,.0f} MB of Parquet); peak resident memory {peak_child:,.0f} MB "
+    "(the largest child process of this run)"
+)
+print(
+    f"  ratio to the bare copy: {end_to_end / bare:.2f}x "
+    f"(to the bare copy in a fresh process: {end_to_end / bare_process:.2f}x)"
+)
+
+# Phase by phase, in process, into another empty warehouse.
+phases = folder / "phases"
+store = wh.BookingStore(phases)
+con = wh.connect(phases / ".staging")
+wh.load_known_agencies(con, list(Agency.objects.values_list("ori", flat=True)))
+t0 = time.perf_counter()
+with store.lock():
+    present = wh.stage(con, big, contract.BOOKING_COLUMNS)
+    t1 = time.perf_counter()
+    row_rules, table_rules = wh.booking_rules(present)
+    checked = wh.check(con, contract.BOOKING_COLUMNS, present, row_rules, table_rules)
+    t2 = time.perf_counter()
+    result = store.commit(con, wh.valid_rows_sql(checked, contract.BOOKING_COLUMNS), "bench-phases")
+    t3 = time.perf_counter()
+con.close()
+shutil.rmtree(phases)
+print(
+    f"in process: stage {t1 - t0:.2f} s, check {t2 - t1:.2f} s, commit {t3 - t2:.2f} s, "
+    f"total {t3 - t0:.2f} s = {(t3 - t0) / bare:.2f}x the bare copy "
+    f"({result.rows_added:,} rows, {checked.problems} problems)"
 )
 
 fix = folder / "fix.csv"
@@ -77,4 +156,9 @@ print(
     f"correction of 10,000 rows into the full warehouse: {time.perf_counter() - t0:.1f} s ({imp.message})"
 )
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"peak resident memory of the process: {peak:,.0f} MB")
+print(f"peak resident memory of this process (in-process phases): {peak:,.0f} MB")
+if args.keep_csv:
+    print(f"the CSV is kept at {big}")
+else:
+    shutil.rmtree(folder)
+    shutil.rmtree(warehouse, ignore_errors=True)
