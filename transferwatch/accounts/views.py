@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["recent"] = transfers.select_related("aor", "agency")[:8]
     if user.has_perm("imports.view_import"):
-        context["warehouse_rows"] = store().manifest()["rows"]
+        context["warehouse_rows"] = store().state()["rows"]
         context["last_import"] = Import.objects.filter(kind="bookings", status="done").first()
     if user.has_perm("audit.view_event"):
         since_dt = timezone.now() - timedelta(days=30)

@@ -21,7 +21,6 @@ from transferwatch.agencies.forms import (
     FacilityFilter,
 )
 from transferwatch.agencies.models import POPULATION_GROUPS, Agency, Facility
-from transferwatch.analytics.warehouse import bookings_by_quarter
 from transferwatch.audit.services import diff, record
 from transferwatch.escalations.services import agency_timeline
 from transferwatch.imports.facilities import import_upload
@@ -98,7 +97,7 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
         "transfer_count": transfers.count(),
         "by_type": by_type,
         "recent": transfers.select_related("aor", "facility")[:10],
-        "bookings": bookings_by_quarter(store(), agency.ori),
+        "bookings": store().by_quarter(agency.ori),
     }
     if request.user.has_perm("monitoring.view_monitoringrun"):
         context["monitoring"] = agency_section(agency)

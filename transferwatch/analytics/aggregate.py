@@ -479,6 +479,22 @@ def _aggregate(
     finally:
         raw.execute("DROP VIEW IF EXISTS monitor_bookings")
         raw.execute("DROP TABLE IF EXISTS monitor_activation")
+    return counts_from(result, agencies, period_from, period_to, present)
+
+
+def counts_from(
+    result: dict[str, Any],
+    agencies: Sequence[AgencyInfo],
+    period_from: date | None,
+    period_to: date | None,
+    present: frozenset[str],
+) -> tuple[Counts, date, date]:
+    """The result of `counts_expr` (column name -> numpy array, masked where null, as DuckDB's
+    ``fetchnumpy`` gives it) checked and turned into `Counts` with the period used.
+
+    Shared by every warehouse, so that no bookings, bookings without a date or an agency and
+    unknown agencies are refused with the same words wherever the aggregation ran.
+    """
     bookings = np.asarray(np.ma.getdata(result["bookings"]), dtype=np.int64)
     if len(bookings) == 0:
         if period_from is None and period_to is None:

@@ -10,8 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from transferwatch.analytics.aggregate import (
     AgencyInfo,
+    Counts,
     MonitorInputError,
     NoBookings,
     aggregate,
@@ -30,6 +33,7 @@ from transferwatch.analytics.rates import (
     no_group_counts,
     request_rates,
 )
+from transferwatch.analytics.stores import Warehouse
 
 # 5: indicators from ICE's records (no_conviction_share, minor_charge_share, and
 # non_priority_transfers from the engine's classification), docs/methods.md section 2
@@ -89,8 +93,27 @@ def _as_stops(indicator: Indicator, extra: dict[str, Any]) -> Indicator:
     return replace(indicator, explanation=text)
 
 
-def run(
+def _on_files(
     bookings: str | Path | Sequence[Path],
+    infos: list[AgencyInfo],
+    period_from: date | None,
+    period_to: date | None,
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[Counts, GroupCounts, date, date]:
+    """The counts on DuckDB over a table expression or CSV/Parquet files."""
+    described = None
+    if isinstance(bookings, str):
+        source = bookings
+    else:
+        source, described = file_source(
+            [bookings] if isinstance(bookings, Path) else list(bookings)
+        )
+    counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
+    return counts, group_counts(source, (first, last), described, con), first, last
+
+
+def run(
+    bookings: str | Path | Sequence[Path] | Warehouse,
     agencies: Path | Sequence[AgencyInfo],
     period_from: date | None = None,
     period_to: date | None = None,
@@ -102,7 +125,9 @@ def run(
 
     Parameters
     ----------
-    bookings : a DuckDB table expression (e.g. ``BookingStore.scan_sql()``), or CSV/Parquet path(s).
+    bookings : a bookings store (`stores.Warehouse`: the counts are computed where it keeps the
+        bookings), a DuckDB table expression (e.g. ``BookingStore.scan_sql()``), or CSV/Parquet
+        path(s).
     agencies : the agencies table as a file, or as `AgencyInfo` records.
     period_from, period_to : inclusive; default the first and last booking date in the data.
     progress : called with (steps done, total steps).
@@ -134,18 +159,15 @@ def run(
             raise MonitorInputError(
                 f"the period starts ({period_from}) after it ends ({period_to})"
             )
-        described = None
-        if isinstance(bookings, str):
-            source = bookings
-        else:
-            source, described = file_source(
-                [bookings] if isinstance(bookings, Path) else list(bookings)
-            )
         bookings_given = True
         groups: GroupCounts = no_group_counts()
         try:
-            counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
-            groups = group_counts(source, (first, last), described, con)
+            if isinstance(bookings, (str, Path, Sequence)):
+                counts, groups, first, last = _on_files(
+                    bookings, infos, period_from, period_to, con
+                )
+            else:  # a store: the counts are computed where the bookings live
+                counts, groups, first, last = bookings.aggregate(infos, period_from, period_to)
             requests = ice(first, last) if ice is not None else None
         except NoBookings:
             if ice is None:

@@ -20,7 +20,7 @@ import fcntl
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,8 +29,11 @@ from typing import Any
 import duckdb
 
 from transferwatch.analytics import contract
+from transferwatch.analytics.aggregate import AgencyInfo, Counts, aggregate
+from transferwatch.analytics.aggregate import connect as connect_monitor
 from transferwatch.analytics.areas import AREAS
 from transferwatch.analytics.contract import Column, quote
+from transferwatch.analytics.rates import GroupCounts, group_counts
 
 QUARTER_SQL = "CAST(year(booking_date) AS VARCHAR) || 'Q' || CAST(quarter(booking_date) AS VARCHAR)"
 
@@ -433,6 +436,60 @@ class BookingStore:
         self.remove_orphans()
         return Committed(added, replaced, tuple(affected), total)
 
+    # The `stores.Warehouse` interface (the readers and the health check) ----------------------
+
+    def has_import(self, key: str) -> bool:
+        """Whether an import with this key (`import_bookings`' file or mapping hash) is in."""
+        return key in self.manifest()["imports"]
+
+    def state(self) -> dict[str, Any]:
+        manifest = self.manifest()
+        return {
+            "imports": list(manifest.get("imports", [])),
+            "version": int(manifest.get("version", 0)),
+            "rows": int(manifest.get("rows", 0)),
+        }
+
+    def aggregate(
+        self, agencies: Sequence[AgencyInfo], period_from: date | None, period_to: date | None
+    ) -> tuple[Counts, GroupCounts, date, date]:
+        """The monitoring counts (`aggregate.aggregate`, `rates.group_counts`) on DuckDB over the
+        Parquet files; the period used. Raises `MonitorInputError` as they do."""
+        con = connect_monitor()
+        try:
+            source = self.scan_sql()
+            counts, first, last = aggregate(source, agencies, period_from, period_to, None, con)
+            return counts, group_counts(source, (first, last), None, con), first, last
+        finally:
+            con.close()
+
+    def by_quarter(self, ori: str | None = None) -> list[tuple[str, int]]:
+        return bookings_by_quarter(self, ori)
+
+    def quarter_totals(self, quarter: str, start: date, end: date) -> dict[str, int] | None:
+        """Bookings, ICE matches, requests and agencies recorded between `start` (inclusive)
+        and `end` (exclusive), reading only the partition of `quarter`; None when it has none."""
+        if not self.files([quarter]):
+            return None
+        con = duckdb.connect()
+        try:
+            sql = f"SELECT {TOTALS_SQL} FROM {self.scan_sql([quarter])} {TOTALS_WHERE}"
+            row = con.execute(sql, [start, end]).fetchone()
+        finally:
+            con.close()
+        return totals(row)
+
+    def check(self) -> dict[str, Any]:
+        """The warehouse folder (or, before the first import, the folder that will hold it) can
+        be read and written by this process."""
+        folder = self.root.parent
+        target = folder if folder.exists() else folder.parent
+        if not target.is_dir():
+            return {"status": "failing", "error": "the warehouse folder is missing"}
+        if not os.access(target, os.R_OK | os.W_OK | os.X_OK):
+            return {"status": "failing", "error": "the warehouse folder cannot be written"}
+        return {"status": "ok"}
+
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:
         tmp = self.manifest_path.with_suffix(".tmp")
         with tmp.open("w") as handle:
@@ -445,6 +502,24 @@ class BookingStore:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+# The quarter's figures of the quarterly packet, in SQL that DuckDB and PostgreSQL both read.
+TOTALS_SQL = (
+    "count(*), count(*) FILTER (WHERE ice_match = 'Y'), count(*) FILTER "
+    "(WHERE transfer_request IS NOT NULL AND transfer_request <> 'none'), count(DISTINCT ori)"
+)
+TOTALS_WHERE = "WHERE booking_date >= ? AND booking_date < ?"
+
+
+def totals(row: tuple[Any, ...] | None) -> dict[str, int]:
+    total, matches, requests, agencies = row if row else (0, 0, 0, 0)
+    return {
+        "bookings": int(total),
+        "ice_matches": int(matches),
+        "requests": int(requests),
+        "agencies": int(agencies),
+    }
 
 
 def bookings_by_quarter(store: BookingStore, ori: str | None = None) -> list[tuple[str, int]]:

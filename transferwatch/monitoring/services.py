@@ -57,12 +57,12 @@ def database_agencies() -> list[AgencyInfo]:
 def fingerprint(agencies: list[AgencyInfo]) -> tuple[str, dict[str, Any]]:
     """A hash of the data a run sees: the warehouse's import hashes, the agency table and how
     many transfer requests and classifications there are."""
-    manifest = store().manifest()
+    held = store().state()
     table = json.dumps([[getattr(a, f) for f in AGENCY_FIELDS] for a in agencies], default=str)
     details = {
-        "imports": sorted(manifest.get("imports", [])),
-        "warehouse_version": manifest.get("version", 0),
-        "warehouse_rows": manifest.get("rows", 0),
+        "imports": sorted(held["imports"]),
+        "warehouse_version": held["version"],
+        "warehouse_rows": held["rows"],
         "agencies_sha256": hashlib.sha256(table.encode()).hexdigest(),
         **ice_fingerprint(),
     }
@@ -253,7 +253,7 @@ def execute(run: MonitoringRun) -> MonitoringRun:
     comparisons: dict[tuple[str, str], str] = {}
     try:
         document = run_engine(
-            store().scan_sql(),
+            store(),
             agencies,
             period_from,
             period_to,

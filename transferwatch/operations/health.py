@@ -11,12 +11,9 @@ address).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.db.utils import Error as DatabaseError
 from django.http import HttpRequest, HttpResponse
@@ -32,15 +29,12 @@ def check_database() -> dict[str, Any]:
 
 
 def check_warehouse() -> dict[str, Any]:
-    """The warehouse folder (or, before the first import, the data folder that will hold it)
-    can be read and written by this process."""
-    folder = Path(settings.WAREHOUSE_DIR)
-    target = folder if folder.exists() else folder.parent
-    if not target.is_dir():
-        return {"status": "failing", "error": "the warehouse folder is missing"}
-    if not os.access(target, os.R_OK | os.W_OK | os.X_OK):
-        return {"status": "failing", "error": "the warehouse folder cannot be written"}
-    return {"status": "ok"}
+    """The configured bookings store answers: the Parquet folder (or, before the first import,
+    the data folder that will hold it) can be read and written, or the PostgreSQL warehouse
+    accepts a connection."""
+    from transferwatch.imports.warehouse import store
+
+    return store().check()
 
 
 def check_queue() -> dict[str, Any]:

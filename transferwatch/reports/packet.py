@@ -59,28 +59,10 @@ def _median(values: list[int]) -> float | None:
 
 def bookings(q: Quarter) -> dict[str, int] | None:
     """Bookings, ICE matches and requests recorded by agencies in the quarter; None when the
-    warehouse holds no bookings for it. DuckDB reads only the quarter's Parquet partition."""
-    import duckdb
-
+    warehouse holds no bookings for it (the Parquet store reads only the quarter's partition)."""
     from transferwatch.imports.warehouse import store
 
-    warehouse = store()
-    if not warehouse.files([q.label]):
-        return None
-    con = duckdb.connect()
-    try:
-        # The table expression names only the warehouse's own files; the dates are parameters.
-        source = warehouse.scan_sql([q.label])
-        counts = (
-            "count(*), count(*) FILTER (WHERE ice_match = 'Y'), count(*) FILTER "
-            "(WHERE transfer_request IS NOT NULL AND transfer_request <> 'none'), count(DISTINCT ori)"
-        )
-        sql = f"SELECT {counts} FROM {source} WHERE booking_date >= ? AND booking_date < ?"  # noqa: S608
-        row = con.execute(sql, [q.start, q.end]).fetchone()
-    finally:
-        con.close()
-    total, matches, requests, agencies = row if row else (0, 0, 0, 0)
-    return {"bookings": total, "ice_matches": matches, "requests": requests, "agencies": agencies}
+    return store().quarter_totals(q.label, q.start, q.end)
 
 
 # Transfer requests ---------------------------------------------------------------------------

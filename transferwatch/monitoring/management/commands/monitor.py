@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from transferwatch.analytics.aggregate import MonitorInputError
 from transferwatch.analytics.monitor import run
+from transferwatch.analytics.stores import WarehouseError
 from transferwatch.monitoring import services
 from transferwatch.monitoring.ice import ice_counts
 
@@ -93,11 +94,12 @@ class Command(BaseCommand):
                     if not agencies:
                         raise MonitorInputError("no agencies imported: import agencies first")
                     document = run(
-                        store().scan_sql(), agencies, period_from, period_to, progress,
-                        ice=ice_counts,
-                    )  # fmt: skip
+                        store(), agencies, period_from, period_to, progress, ice=ice_counts
+                    )
             except MonitorInputError as exc:
                 raise CommandError(str(exc), returncode=2) from None
+            except WarehouseError as exc:
+                raise CommandError(str(exc), returncode=1) from None
         write_atomic(options["json"], document)
         flagged = sum(a["flagged"] for a in document["agencies"])
         watch = sum(a["concern"] == "watch" for a in document["agencies"])
