@@ -2,13 +2,16 @@
 
     .venv/bin/python benchmarks/warehouse_backends.py [--bookings 1000000] [--agencies 200]
         [--server postgresql://postgres@127.0.0.1:5432/postgres] [--data DIR]
+        [--spark spark://127.0.0.1:7077]
 
 Writes synthetic bookings with `synth.generate` (in a child process), then for each store
 (`warehouse.BookingStore` in a temporary folder; `pg_warehouse.PostgresStore` in a database of
 its own with a unique name, made on `--server` (default: DATABASE_URL's server) and dropped at
 the end): stages and checks the file in DuckDB as `transferwatch import bookings` does, commits
-it, and times `monitor.run` on the store twice (first run in the process, then warm). Prints the
-times and whether the two monitoring documents are identical.
+it, and times `monitor.run` on the store twice (first run in the process, then warm). With
+`--spark`, also `spark_warehouse.SparkStore` on that master over the Parquet store's files (the
+first run includes starting the Spark session). Prints the times and whether the monitoring
+documents are identical.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ def main() -> None:
         default=os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL server (URL) on which to make, and then drop, a scratch database",
     )
+    parser.add_argument(
+        "--spark", help="a Spark master (spark://HOST:PORT) sharing this machine's files"
+    )
     args = parser.parse_args()
     folder = args.data or Path(tempfile.mkdtemp(prefix="tw-bench-stores-"))
     bookings = folder / "bookings.csv"
@@ -90,13 +96,19 @@ def main() -> None:
         con.execute(f'CREATE DATABASE "{name}"')
     documents = {}
     try:
+        shared = Path(tempfile.mkdtemp(prefix="tw-bench-parquet-"))
         stores: dict[str, Warehouse] = {
-            "parquet": wh.BookingStore(Path(tempfile.mkdtemp(prefix="tw-bench-parquet-"))),
+            "parquet": wh.BookingStore(shared),
             "postgresql": PostgresStore(parts._replace(path=f"/{name}").geturl()),
         }
+        if args.spark:
+            from transferwatch.analytics.spark_warehouse import SparkStore
+
+            stores["spark"] = SparkStore(args.spark, shared)  # the Parquet store's files
         for label, store in stores.items():
-            seconds, rows = _import(store, bookings, oris, folder / "work")
-            print(f"{label}: import (stage, check, commit) of {rows:,} bookings {seconds:.1f} s")
+            if label != "spark":
+                seconds, rows = _import(store, bookings, oris, folder / "work")
+                print(f"{label}: import (stage, check, commit) of {rows:,} bookings {seconds:.1f} s")  # fmt: skip
             for when in ("first run in the process", "second run (warm)"):
                 began = time.perf_counter()
                 document = run(store, agencies, date(2014, 1, 1), date(2016, 12, 31))
@@ -107,9 +119,9 @@ def main() -> None:
     finally:
         with psycopg.connect(admin, autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    same = documents["parquet"] == documents["postgresql"]
+    same = all(d == documents["parquet"] for d in documents.values())
     size = len(documents["parquet"])
-    print(f"monitor JSON identical on both stores: {same} ({size:,} characters)")
+    print(f"monitor JSON identical on {', '.join(documents)}: {same} ({size:,} characters)")
     if not same:
         raise SystemExit(1)
 
