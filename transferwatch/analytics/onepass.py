@@ -73,12 +73,15 @@ def checked_bookings_sql(
     select = ", ".join(f'CAST("{header[n]}" AS VARCHAR) AS "{n}"' for n in sorted(present))
     row_rules, _ = wh.booking_rules(present)
     rules = contract.cell_rules(columns, set(present), today or date.today()) + row_rules
-    # The table rule of `booking_rules` for unknown agencies, as a condition on one row.
+    # The table rule of `booking_rules` for unknown agencies, as a condition on one row. NOT IN
+    # (a mark join on the small table) is the same test as its NOT EXISTS here (`known_agencies`
+    # holds no NULL: its ori is the primary key) and costs a third of what the correlated
+    # NOT EXISTS costs inside the CASE below (2 CPU seconds on 4 million rows).
     rules.append(
         contract.Rule(
             "ori",
-            "(ori IS NOT NULL AND trim(ori) <> '' AND NOT EXISTS "
-            "(SELECT 1 FROM known_agencies k WHERE k.ori = trim(s.ori)))",
+            "(ori IS NOT NULL AND trim(ori) <> '' "
+            "AND trim(ori) NOT IN (SELECT ori FROM known_agencies))",
             "unknown agency: import it in the agencies table first",
         )
     )
