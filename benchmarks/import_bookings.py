@@ -9,8 +9,9 @@ one run on that same file:
   DuckDB with its default settings (and, for start-up, the same copy in a fresh Python process);
 - `transferwatch import bookings FILE` end to end, as a subprocess (Python, Django and DuckDB
   start-up included) into an empty warehouse, with its peak resident memory (RUSAGE_CHILDREN);
-- the same steps in this process, phase by phase (stage, check, commit) into another empty
-  warehouse, with the functions the command uses;
+- in this process, into other empty warehouses: the one read that checks and writes a clean
+  file (`onepass.commit_clean_file`, what the command does), and the full path a file with a
+  problem takes, phase by phase (stage, check, commit);
 - a 10,000-row correction into the full warehouse (rows replaced by booking_id).
 
 Prints the ratio of the end-to-end import to the reference copy.
@@ -33,13 +34,18 @@ import _django
 parser = argparse.ArgumentParser()
 parser.add_argument("--rows", type=int, default=4_000_000)
 parser.add_argument("--keep-csv", action="store_true", help="leave the made CSV in place")
+parser.add_argument(
+    "--command-only",
+    action="store_true",
+    help="only the reference and the command (for the memory figure on a large file)",
+)
 args = parser.parse_args()
 
 _django.start()
 import duckdb  # noqa: E402
 
 from transferwatch.agencies.models import Agency  # noqa: E402
-from transferwatch.analytics import contract  # noqa: E402
+from transferwatch.analytics import contract, onepass  # noqa: E402
 from transferwatch.analytics import warehouse as wh  # noqa: E402
 from transferwatch.imports.warehouse import import_bookings  # noqa: E402
 
@@ -71,6 +77,28 @@ def make(path: Path, rows: int, offset: int = 0) -> None:
     )
 
 
+def run(argv: list[str]) -> tuple[tuple[str, float], int]:
+    """((output, peak resident MB), exit code) of a child process.
+
+    The peak is GNU time's %M for the command alone: a child's own ru_maxrss on Linux also
+    counts the memory of this process when it forked (which holds DuckDB's buffers by then).
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.NamedTemporaryFile("r") as peak:
+        proc = subprocess.run(
+            ["/usr/bin/time", "-o", peak.name, "-f", "%M", *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+            check=False,
+        )
+        out.seek(0)
+        text = "\n".join(
+            line for line in out.read().replace("\r", "\n").splitlines() if "remaining" not in line
+        )
+        kilobytes = int(peak.read().split()[-1])
+    return (text.strip(), kilobytes / 1024), proc.returncode
+
+
 def du(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*.parquet")) / 1e6
 
@@ -92,41 +120,53 @@ con.close()
 bare_mb = (folder / "bare.parquet").stat().st_size / 1e6
 (folder / "bare.parquet").unlink()
 t0 = time.perf_counter()
-subprocess.run(
-    [sys.executable, "-c", f"import duckdb; duckdb.connect().execute({copy_sql!r})"], check=True
-)
+bare_process_mb = run(
+    [sys.executable, "-c", f"import duckdb; duckdb.connect().execute({copy_sql!r})"]
+)[0][1]
 bare_process = time.perf_counter() - t0
 (folder / "bare.parquet").unlink()
 print(f"reference, bare DuckDB copy to Parquet: {bare:.2f} s in process ({bare_mb:,.0f} MB)")
-print(f"reference, the same in a fresh Python process: {bare_process:.2f} s")
+print(
+    f"reference, the same in a fresh Python process: {bare_process:.2f} s "
+    f"(peak resident memory {bare_process_mb:,.0f} MB)"
+)
 
 # End to end: the command, as a user runs it.
 command = Path(sys.executable).parent / "transferwatch"
 t0 = time.perf_counter()
-done = subprocess.run(
-    [str(command), "import", "bookings", str(big)],
-    capture_output=True,
-    text=True,
-    env=os.environ.copy(),
-    check=False,
-)
+(output, peak_child), code = run([str(command), "import", "bookings", str(big)])
 end_to_end = time.perf_counter() - t0
-peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(
-    f"transferwatch import bookings (exit {done.returncode}): {(done.stdout + done.stderr).strip()}"
-)
+print(f"transferwatch import bookings (exit {code}): {output}")
 warehouse = Path(os.environ["TRANSFERWATCH_DATA_DIR"]) / "warehouse"
 print(
     f"  {end_to_end:.2f} s end to end = {args.rows / end_to_end:,.0f} rows/s "
-    f"({du(warehouse / 'bookings'):,.0f} MB of Parquet); peak resident memory {peak_child:,.0f} MB "
-    "(the largest child process of this run)"
+    f"({du(warehouse / 'bookings'):,.0f} MB of Parquet); peak resident memory {peak_child:,.0f} MB"
 )
 print(
     f"  ratio to the bare copy: {end_to_end / bare:.2f}x "
     f"(to the bare copy in a fresh process: {end_to_end / bare_process:.2f}x)"
 )
 
-# Phase by phase, in process, into another empty warehouse.
+if args.command_only:
+    shutil.rmtree(folder)
+    shutil.rmtree(warehouse, ignore_errors=True)
+    sys.exit(0)
+
+# The one read, in process, into another empty warehouse.
+once = folder / "once"
+store = wh.BookingStore(once)
+oris = list(Agency.objects.values_list("ori", flat=True))
+t0 = time.perf_counter()
+with store.lock():
+    result = onepass.commit_clean_file(store, big, "bench-once", once / ".staging", oris)
+t1 = time.perf_counter()
+shutil.rmtree(once)
+print(
+    f"in process, one read (check and write): {t1 - t0:.2f} s = {(t1 - t0) / bare:.2f}x the bare "
+    f"copy ({result.rows_added if result else 0:,} rows)"
+)
+
+# The full path (a file with a problem), phase by phase, in process, into another empty warehouse.
 phases = folder / "phases"
 store = wh.BookingStore(phases)
 con = wh.connect(phases / ".staging")
@@ -143,7 +183,7 @@ with store.lock():
 con.close()
 shutil.rmtree(phases)
 print(
-    f"in process: stage {t1 - t0:.2f} s, check {t2 - t1:.2f} s, commit {t3 - t2:.2f} s, "
+    f"in process, the full path: stage {t1 - t0:.2f} s, check {t2 - t1:.2f} s, commit {t3 - t2:.2f} s, "
     f"total {t3 - t0:.2f} s = {(t3 - t0) / bare:.2f}x the bare copy "
     f"({result.rows_added:,} rows, {checked.problems} problems)"
 )
