@@ -83,9 +83,10 @@ def describe_setting(setting: str) -> str:
     value = setting.strip()
     if value in ("", "parquet"):
         return "parquet"
-    if value.startswith(POSTGRES_SCHEMES):
+    scheme = value.split("://", 1)[0].lower() + "://" if "://" in value else ""
+    if scheme in POSTGRES_SCHEMES:
         return "postgresql"
-    if value.startswith("spark://"):
+    if scheme == "spark://":
         return "spark"
     shown = value.split("://", 1)[0] + "://..." if "://" in value else repr(value)
     raise ValueError(

@@ -113,6 +113,8 @@ def test_it_names_the_store_from_the_setting(tmp_path: Path) -> None:
     store = open_warehouse("postgresql://u@db.example:5432/w", tmp_path)
     assert isinstance(store, PostgresStore)
     assert describe_setting("postgres://u@h/w") == "postgresql"
+    assert describe_setting("PostgreSQL://u@h/w") == "postgresql"  # as the settings accept it
+    assert describe_setting("spark://127.0.0.1:7077") == "spark"
     with pytest.raises(ValueError, match=r"TRANSFERWATCH_WAREHOUSE=mysql://\.\.\. is not known"):
         open_warehouse("mysql://u:secret@h/w", tmp_path)
 
