@@ -3,6 +3,7 @@
 TRANSFERWATCH_MODE     development (default) or production
 TRANSFERWATCH_DATA_DIR folder for SQLite, the warehouse and development keys (default ./var)
 DATABASE_URL           postgres://USER@HOST:PORT/DBNAME; unset means SQLite in the data folder
+TRANSFERWATCH_WAREHOUSE  where bookings live: unset (Parquet in the data folder), postgresql://... or spark://HOST:PORT
 SECRET_KEY             required in production
 TRANSFERWATCH_AUDIT_KEY or TRANSFERWATCH_AUDIT_KEY_FILE   HMAC key of the audit chain; required in production
 DEBUG                  defaults to on in development, off in production
@@ -191,6 +192,7 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
     *("mpeg", "mpg", "webm", "wmv", "svg", "ttf", "map"),
 )
 WAREHOUSE_DIR = DATA_DIR / "warehouse"
+WAREHOUSE = config.warehouse(ENV)  # "" for the Parquet files in WAREHOUSE_DIR
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Files sent with allegations: outside the web root, random names, served only to permitted roles.

@@ -1,4 +1,4 @@
-"""Agencies into the database and bookings into the Parquet warehouse, all or nothing.
+"""Agencies into the database and bookings into the warehouse (`store()`), all or nothing.
 
 The checking and the Parquet writing are in `transferwatch.analytics.warehouse` (pure, DuckDB);
 this module records the import, keeps the rejects report and writes agencies as ORM rows.
@@ -18,9 +18,10 @@ from django.db import transaction
 
 from transferwatch.accounts.models import Area
 from transferwatch.agencies.models import Agency
-from transferwatch.analytics import contract
+from transferwatch.analytics import contract, onepass
 from transferwatch.analytics import warehouse as wh
 from transferwatch.analytics.areas import STATE_AREA
+from transferwatch.analytics.stores import Warehouse, WarehouseError, open_warehouse
 from transferwatch.imports import services, textfile
 from transferwatch.imports.mapping import Mapping, MappingError
 from transferwatch.imports.mapping_sql import Staged, stage_mapped
@@ -32,8 +33,9 @@ Progress = Callable[..., None] | None
 SHOW = 20
 
 
-def store() -> wh.BookingStore:
-    return wh.BookingStore(Path(settings.WAREHOUSE_DIR))
+def store() -> Warehouse:
+    """The bookings store TRANSFERWATCH_WAREHOUSE names (Parquet files by default)."""
+    return open_warehouse(settings.WAREHOUSE, Path(settings.WAREHOUSE_DIR))
 
 
 def _begin(
@@ -140,7 +142,11 @@ def import_bookings(
         Import.objects.filter(pk=imp.pk).update(details=imp.details)
     bookings = store()
     earlier = services.already_imported(imp) if plain else None
-    if earlier is not None or key in bookings.manifest()["imports"]:
+    try:
+        held = earlier is not None or bookings.has_import(key)
+    except WarehouseError as exc:
+        return _fail(imp, exc)
+    if held:
         return services.finish(
             imp, "unchanged", message=f"{imp.file_name}: already imported; nothing changed"
         )
@@ -152,8 +158,23 @@ def import_bookings(
     try:
         with bookings.lock():
             wh.load_known_agencies(con, list(Agency.objects.values_list("ori", flat=True)))
+            # A clean file is checked and written in one read; any other goes the full way.
+            one_pass = (
+                onepass.commit_clean_file(
+                    bookings,
+                    path,
+                    key,
+                    work,
+                    list(Agency.objects.values_list("ori", flat=True)),
+                    imp.file_name,
+                )
+                if mapping is None and not encoding and isinstance(bookings, wh.BookingStore)
+                else None
+            )
             try:
-                if mapping is None and not encoding:
+                if one_pass is not None:
+                    checked = wh.Checked(one_pass.rows_added, 0, 0, frozenset())
+                elif mapping is None and not encoding:
                     checked = _stage_and_check(
                         con, imp, path, contract.BOOKING_COLUMNS, wh.booking_rules
                     )
@@ -175,9 +196,9 @@ def import_bookings(
                 return rejected
             _report(imp, progress, 2 * checked.rows // 3, checked.rows)
             incoming = wh.valid_rows_sql(checked, contract.BOOKING_COLUMNS)
-            result = bookings.commit(con, incoming, key)
+            result = one_pass or bookings.commit(con, incoming, key)
             _report(imp, progress, checked.rows, checked.rows)
-    except (duckdb.Error, OSError) as exc:
+    except (duckdb.Error, OSError, WarehouseError) as exc:
         return _fail(imp, exc)
     finally:
         con.close()

@@ -197,6 +197,29 @@ def database(env: dict[str, str], folder: Path, run_mode: str = "development") -
     )
 
 
+def warehouse(env: dict[str, str]) -> str:
+    """Where bookings live (TRANSFERWATCH_WAREHOUSE): "" for the embedded Parquet warehouse in
+    the data folder, a postgresql:// address, or spark://HOST:PORT (the Parquet files, which the
+    cluster must share, aggregated on that Spark master; see `analytics.stores`)."""
+    value = env.get("TRANSFERWATCH_WAREHOUSE", "").strip()
+    if value.lower() in ("", "parquet"):
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme.lower() in ("postgres", "postgresql") and parts.path.lstrip("/"):
+        return value
+    if parts.scheme.lower() == "spark" and parts.hostname and not parts.path.strip("/"):
+        try:
+            if parts.port:
+                return value
+        except ValueError:
+            pass
+    raise ConfigError(
+        f"TRANSFERWATCH_WAREHOUSE {redact_url(value)!r} is not understood: leave it unset (or "
+        "'parquet') for the Parquet warehouse, or use postgresql://USER@HOST:PORT/DBNAME or "
+        "spark://HOST:PORT"
+    )
+
+
 def sqlite(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
