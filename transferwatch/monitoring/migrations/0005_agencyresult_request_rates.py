@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0004_alter_monitoringrun_status'),
+        ("monitoring", "0004_alter_monitoringrun_status"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agencyresult',
-            name='request_rates',
+            model_name="agencyresult",
+            name="request_rates",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='agencyresult',
-            name='request_rates_note',
+            model_name="agencyresult",
+            name="request_rates_note",
             field=models.TextField(blank=True),
         ),
     ]
