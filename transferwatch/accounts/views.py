@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from transferwatch.accounts.dashboard import grouped, items_of, work_lists
 from transferwatch.agencies.models import Agency
+from transferwatch.analytics.stores import WarehouseError
 from transferwatch.audit.models import Event
 from transferwatch.imports.models import Import
 from transferwatch.imports.warehouse import store
@@ -52,7 +53,10 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["recent"] = transfers.select_related("aor", "agency")[:8]
     if user.has_perm("imports.view_import"):
-        context["warehouse_rows"] = store().state()["rows"]
+        try:
+            context["warehouse_rows"] = store().state()["rows"]
+        except WarehouseError:  # a PostgreSQL or Spark store that is down: say so, not a 500
+            context["warehouse_unreachable"] = True
         context["last_import"] = Import.objects.filter(kind="bookings", status="done").first()
     if user.has_perm("audit.view_event"):
         since_dt = timezone.now() - timedelta(days=30)

@@ -21,6 +21,7 @@ from transferwatch.agencies.forms import (
     FacilityFilter,
 )
 from transferwatch.agencies.models import POPULATION_GROUPS, Agency, Facility
+from transferwatch.analytics.stores import WarehouseError
 from transferwatch.audit.services import diff, record
 from transferwatch.escalations.services import agency_timeline
 from transferwatch.imports.facilities import import_upload
@@ -97,8 +98,11 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
         "transfer_count": transfers.count(),
         "by_type": by_type,
         "recent": transfers.select_related("aor", "facility")[:10],
-        "bookings": store().by_quarter(agency.ori),
     }
+    try:
+        context["bookings"] = store().by_quarter(agency.ori)
+    except WarehouseError:  # a PostgreSQL or Spark store that is down: say so, not a 500
+        context["bookings_unreachable"] = True
     if request.user.has_perm("monitoring.view_monitoringrun"):
         context["monitoring"] = agency_section(agency)
     context["timeline"] = agency_timeline(agency, request.user, context.get("monitoring"))

@@ -193,3 +193,22 @@ def test_a_mapped_import_lands_in_postgres_as_in_parquet(
         ("A-1", "PA0460000", date(2015, 3, 7), 31, "M"),
         ("A-2", "PA0460000", date(2015, 12, 31), None, "F"),
     ]
+
+
+def test_pages_say_an_unreachable_warehouse_is_down_instead_of_failing(
+    db: Any, settings: Any, tmp_path: Path
+) -> None:
+    """The home page and the agency page read the bookings store; a PostgreSQL store that is
+    down gave a 500 on the agency page. Now both pages answer and say the store is unreachable,
+    without its address."""
+    from transferwatch.conftest import make_user
+
+    settings.WAREHOUSE = UNREACHABLE
+    Agency.objects.create(ori="TX0000001", name="Test County Sheriff", state="TX")
+    client = client_for(make_user("ana", "crcl_analyst"))
+    for url in ("/", "/agencies/TX0000001/"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = page.content.decode()
+        assert "The bookings store cannot be reached just now" in text, url
+        assert "127.0.0.1:1" not in text
