@@ -114,7 +114,7 @@ class PostgresStore:
             ) from None
 
     @contextlib.contextmanager
-    def _session(self) -> Iterator[psycopg.Connection[Any]]:
+    def session(self) -> Iterator[psycopg.Connection[Any]]:
         con = self._connect()
         try:
             yield con
@@ -123,11 +123,11 @@ class PostgresStore:
         finally:
             con.close()
 
-    def _exists(self, con: psycopg.Connection[Any]) -> bool:
+    def exists(self, con: psycopg.Connection[Any]) -> bool:
         row = con.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{SCHEMA}.bookings"]).fetchone()
         return bool(row and row[0])
 
-    def _create(self, con: psycopg.Connection[Any]) -> None:
+    def create(self, con: psycopg.Connection[Any]) -> None:
         columns = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(PG_TYPES[c.sql_type]))
             for c in contract.BOOKING_COLUMNS
@@ -153,8 +153,8 @@ class PostgresStore:
     # Writing ------------------------------------------------------------------------------------
 
     def has_import(self, key: str) -> bool:
-        with self._session() as con:
-            if not self._exists(con):
+        with self.session() as con:
+            if not self.exists(con):
                 return False
             row = con.execute(
                 f"SELECT 1 FROM {SCHEMA}.imports WHERE import_key = %s",  # noqa: S608
@@ -163,8 +163,8 @@ class PostgresStore:
             return row is not None
 
     def state(self) -> dict[str, Any]:
-        with self._session() as con:
-            if not self._exists(con):
+        with self.session() as con:
+            if not self.exists(con):
                 return {"imports": [], "version": 0, "rows": 0}
             keys = con.execute(
                 f"SELECT import_key FROM {SCHEMA}.imports ORDER BY imported_at, import_key"  # noqa: S608
@@ -187,9 +187,9 @@ class PostgresStore:
         query = f"SELECT {listed} FROM ({incoming_sql})"  # noqa: S608
         duck.complete()  # the caller's last execute() may have left a result unread
         reader = duck.sql(query).to_arrow_reader(BATCH_ROWS)
-        with self._session() as con, con.transaction():
+        with self.session() as con, con.transaction():
             con.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-            self._create(con)
+            self.create(con)
             con.execute(f"CREATE TEMP TABLE tw_incoming (LIKE {SCHEMA}.bookings) ON COMMIT DROP")
             copy_sql = f"COPY tw_incoming ({listed}) FROM STDIN (FORMAT csv, HEADER true)"
             with con.cursor() as cursor, cursor.copy(copy_sql) as copy:
@@ -227,8 +227,8 @@ class PostgresStore:
         self, agencies: Sequence[AgencyInfo], period_from: date | None, period_to: date | None
     ) -> tuple[Counts, GroupCounts, date, date]:
         """The monitoring counts, computed in PostgreSQL; the period used."""
-        with self._session() as con:
-            if not self._exists(con):  # before the first import: as an empty Parquet store
+        with self.session() as con:
+            if not self.exists(con):  # before the first import: as an empty Parquet store
                 empty = {"bookings": np.ma.masked_array(np.zeros(0, dtype=np.int64))}
                 counts_from(empty, agencies, period_from, period_to, frozenset())
             con.execute(
@@ -256,8 +256,8 @@ class PostgresStore:
 
     def by_quarter(self, ori: str | None = None) -> list[tuple[str, int]]:
         """(quarter, bookings) for one agency or for all."""
-        with self._session() as con:
-            if not self._exists(con):
+        with self.session() as con:
+            if not self.exists(con):
                 return []
             where, params = ("WHERE ori = %s", [ori]) if ori else ("", [])
             rows = con.execute(
@@ -270,8 +270,8 @@ class PostgresStore:
     def quarter_totals(self, quarter: str, start: date, end: date) -> dict[str, int] | None:
         """The packet's figures for bookings between `start` and `end` (exclusive); None when
         the warehouse holds none then. (`quarter` names the Parquet partition; unused here.)"""
-        with self._session() as con:
-            if not self._exists(con):
+        with self.session() as con:
+            if not self.exists(con):
                 return None
             row = con.execute(
                 f"SELECT {TOTALS_SQL} FROM {SCHEMA}.bookings "  # noqa: S608
@@ -285,7 +285,7 @@ class PostgresStore:
     def check(self) -> dict[str, Any]:
         """The database answers (the table need not exist before the first import)."""
         try:
-            with self._session() as con:
+            with self.session() as con:
                 con.execute("SELECT 1").fetchone()
         except WarehouseError:
             return {"status": "failing", "error": "the PostgreSQL warehouse cannot be reached"}

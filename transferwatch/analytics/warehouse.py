@@ -490,6 +490,10 @@ class BookingStore:
             return {"status": "failing", "error": "the warehouse folder cannot be written"}
         return {"status": "ok"}
 
+    def replace_manifest(self, manifest: dict[str, Any]) -> None:
+        """Name new files in one atomic rename (`store_copy` writes a whole store this way)."""
+        self._replace_manifest(manifest)
+
     def _replace_manifest(self, manifest: dict[str, Any]) -> None:
         tmp = self.manifest_path.with_suffix(".tmp")
         with tmp.open("w") as handle:
