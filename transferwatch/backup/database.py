@@ -24,6 +24,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from transferwatch.analytics.pg_warehouse import SCHEMA
+from transferwatch.analytics.store_copy import fingerprint_sql
 from transferwatch.backup.manifest import BackupProblem
 
 DUMP_NAMES = {"postgresql": "transferwatch.pgdump", "sqlite": "transferwatch.sqlite3"}
@@ -47,6 +49,7 @@ class Dumped:
     migrations: list[list[str]]
     audit_events: int
     audit_head: str
+    bookings: tuple[int, int] | None = None  # rows and checksum of a warehouse in the dump
 
 
 def vendor() -> str:
@@ -194,7 +197,18 @@ def _run(args: list[str], what: str) -> None:
         raise ToolProblem(f"{what} failed: {detail}")
 
 
-def _pg_dump(target: Path, progress: Callable[[int, int], None]) -> Dumped:
+def _bookings_in_snapshot(cursor: Any) -> tuple[int, int]:
+    """Rows and checksum of the PostgreSQL warehouse in this database (`store_copy`)."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{SCHEMA}.bookings"])
+    if not cursor.fetchone()[0]:
+        return (0, 0)
+    cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+    cursor.execute(fingerprint_sql(f"{SCHEMA}.bookings", "postgres"))
+    rows, checksum = cursor.fetchone()
+    return (int(rows), int(checksum))
+
+
+def _pg_dump(target: Path, progress: Callable[[int, int], None], bookings: bool = False) -> Dumped:
     major, server = _server_major()
     pg_dump, line = _tool("pg_dump", major)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -204,13 +218,14 @@ def _pg_dump(target: Path, progress: Callable[[int, int], None]) -> Dumped:
         counts, migrations, events, head = _state(
             cursor, list(connection.introspection.table_names(cursor))
         )
+        in_dump = _bookings_in_snapshot(cursor) if bookings else None
         progress(0, 1)
         _run(
             [pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"],
             "pg_dump",
         )
         progress(1, 1)
-    return Dumped("postgresql", "", line, server, counts, migrations, events, head)
+    return Dumped("postgresql", "", line, server, counts, migrations, events, head, in_dump)
 
 
 def _pg_restore(source: Path, dumped_with: str) -> None:
@@ -234,15 +249,19 @@ def _pg_restore(source: Path, dumped_with: str) -> None:
 # --- Either ------------------------------------------------------------------------------------
 
 
-def dump(folder: Path, progress: Callable[[int, int], None]) -> Dumped:
-    """Dump the configured database into `folder`/database/."""
+def dump(folder: Path, progress: Callable[[int, int], None], bookings: bool = False) -> Dumped:
+    """Dump the configured database into `folder`/database/; with `bookings`, count the rows
+    and checksum of the PostgreSQL warehouse it holds in the dump's snapshot."""
     kind = vendor()
     if kind not in DUMP_NAMES:
         raise ToolProblem(f"backups of a {kind} database are not supported")
     relative = f"database/{DUMP_NAMES[kind]}"
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    dumped = _pg_dump(target, progress) if kind == "postgresql" else _sqlite_dump(target, progress)
+    if kind == "postgresql":
+        dumped = _pg_dump(target, progress, bookings)
+    else:
+        dumped = _sqlite_dump(target, progress)
     return Dumped(**{**dumped.__dict__, "file": relative})
 
 

@@ -25,18 +25,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
 import transferwatch
+from transferwatch.analytics import store_copy
+from transferwatch.analytics.pg_warehouse import PostgresStore, WarehouseError
 from transferwatch.analytics.warehouse import BookingStore
 from transferwatch.audit import chain
 from transferwatch.audit.models import Event
 from transferwatch.audit.services import stored_fields, verify_chain
-from transferwatch.backup import database
+from transferwatch.backup import bookings, database
 from transferwatch.backup import manifest as mf
 from transferwatch.backup.database import ToolProblem
 from transferwatch.backup.manifest import BackupProblem, Entry
@@ -150,25 +151,68 @@ def _key_verifies_head(seq: int) -> bool:
     return chain.link_hash(settings.AUDIT_KEY, fields, event.prev_hash) == event.hash
 
 
+def _copy_parquet(
+    store: BookingStore, work: Path, steps: Steps, entries: list[Entry]
+) -> dict[str, Any]:
+    """The Parquet store's manifest and files into `work`/warehouse (its lock is held)."""
+    warehouse = store.manifest()
+    parquet = store.files()
+    sources = parquet + ([store.manifest_path] if store.manifest_path.exists() else [])
+    steps.start("warehouse", sum(p.stat().st_size for p in sources))
+    for path in sources:
+        relative = "warehouse/bookings/" + path.relative_to(store.root).as_posix()
+        entries.append(_copy(path, work, relative, steps))
+    steps.start("checksum of the bookings", None)
+    found = bookings.fingerprint_now(BookingStore(work / "warehouse"), work / ".fingerprint")
+    return {
+        "store": "parquet",
+        "held_in": bookings.FILES,
+        "version": int(warehouse["version"]),
+        "rows": int(warehouse["rows"]),
+        "checksum": str(found.checksum),
+        "quarters": len(warehouse["partitions"]),
+        "files": len(parquet),
+    }
+
+
 def _write(work: Path, steps: Steps) -> dict[str, Any]:
     entries: list[Entry] = []
-    store = BookingStore(Path(settings.WAREHOUSE_DIR))
+    target = bookings.configured()
+    kind = bookings.held_in(target)
     secrets = _secret_files()
-    with store.lock():
-        steps.start("database", None)
-        dumped = database.dump(work, steps.update)
-        dump_path = work / dumped.file
-        steps.start("checksum of the dump", dump_path.stat().st_size)
-        entries.append(
-            Entry(dumped.file, mf.sha256_of(dump_path, steps.advance), dump_path.stat().st_size)
-        )
-        warehouse = store.manifest()
-        parquet = store.files()
-        sources = parquet + ([store.manifest_path] if store.manifest_path.exists() else [])
-        steps.start("warehouse", sum(p.stat().st_size for p in sources))
-        for path in sources:
-            relative = "warehouse/bookings/" + path.relative_to(store.root).as_posix()
-            entries.append(_copy(path, work, relative, steps))
+    try:
+        with bookings.held(target):
+            steps.start("database", None)
+            dumped = database.dump(work, steps.update, bookings=kind == bookings.IN_DUMP)
+            dump_path = work / dumped.file
+            steps.start("checksum of the dump", dump_path.stat().st_size)
+            entries.append(
+                Entry(dumped.file, mf.sha256_of(dump_path, steps.advance), dump_path.stat().st_size)
+            )
+            if isinstance(target, BookingStore):
+                warehouse = _copy_parquet(target, work, steps, entries)
+            elif kind == bookings.EXPORT:
+                steps.start("bookings", None)
+                warehouse = bookings.export(target, work)
+            else:
+                rows, checksum = dumped.bookings or (0, 0)
+                warehouse = {
+                    "store": "postgresql",
+                    "held_in": bookings.IN_DUMP,
+                    "from": store_copy.describe(target),
+                    "version": int(target.state()["version"]),
+                    "rows": rows,
+                    "checksum": str(checksum),
+                    "quarters": 0,
+                    "files": 0,
+                }
+    except WarehouseError as exc:
+        raise ToolProblem(str(exc)) from None
+    if kind == bookings.EXPORT:
+        written = BookingStore(work / "warehouse")
+        for path in [*written.files(), written.manifest_path]:
+            relative = "warehouse/" + path.relative_to(written.root.parent).as_posix()
+            entries.append(Entry(relative, mf.sha256_of(path), path.stat().st_size))
     key_verifies = _key_verifies_head(dumped.audit_events)
     groups: dict[str, int] = {}
     for name, root in file_groups().items():
@@ -196,12 +240,7 @@ def _write(work: Path, steps: Steps) -> dict[str, Any]:
             "key_check": mf.key_check(settings.AUDIT_KEY) if key_verifies else None,
             "key": KEY_NOTE,
         },
-        "warehouse": {
-            "version": int(warehouse["version"]),
-            "rows": int(warehouse["rows"]),
-            "quarters": len(warehouse["partitions"]),
-            "files": len(parquet),
-        },
+        "warehouse": warehouse,
         "stored_files": groups,
     }
     mf.write(work, body, entries)
@@ -233,6 +272,8 @@ class Restored:
     files: dict[str, int]
     audit: chain.Verification
     pending_migrations: list[str] = field(default_factory=list)
+    warehouse: str = ""  # the store the bookings went into, as messages name it
+    checksum: str = ""
 
 
 def _known_migrations() -> set[tuple[str, str]]:
@@ -266,11 +307,7 @@ def _refusals(folder: Path, body: dict[str, Any]) -> None:
             f"unknown to version {transferwatch.__version__}); restore with that version"
         )
     database.refuse_unless_empty()
-    store = BookingStore(Path(settings.WAREHOUSE_DIR))
-    if store.manifest_path.exists() or any(store.root.glob("v*")):
-        raise BackupProblem(
-            f"the warehouse {store.root} is not empty; restore needs an empty warehouse folder"
-        )
+    bookings.refuse(folder, body, bookings.configured())
     for name, target in file_groups().items():
         if _occupied(target):
             raise BackupProblem(
@@ -292,9 +329,10 @@ def _stage(folder: Path, body: dict[str, Any], staging: Path, steps: Steps) -> d
     return counts
 
 
-def _move_into_place(staging: Path) -> None:
+def _move_into_place(staging: Path, target: bookings.Store) -> None:
     targets = {f"files/{name}": path for name, path in file_groups().items()}
-    targets["warehouse/bookings"] = BookingStore(Path(settings.WAREHOUSE_DIR)).root
+    if isinstance(target, BookingStore):
+        targets["warehouse/bookings"] = target.root
     for relative, target in targets.items():
         source = staging / relative
         if not source.is_dir():
@@ -304,13 +342,14 @@ def _move_into_place(staging: Path) -> None:
             shutil.move(str(child), str(target / child.name))
 
 
+def warehouse_fingerprint() -> store_copy.Fingerprint:
+    """Rows and checksum of the bookings in the configured store, read from it now."""
+    work = Path(settings.DATA_DIR) / f".fingerprint-{uuid.uuid4().hex[:12]}"
+    return bookings.fingerprint_now(bookings.configured(), work)
+
+
 def warehouse_rows() -> int:
-    store = BookingStore(Path(settings.WAREHOUSE_DIR))
-    if not store.files():
-        return 0
-    with duckdb.connect() as con:
-        row = con.execute(f"SELECT count(*) FROM {store.scan_sql()}").fetchone()  # noqa: S608
-    return int(row[0]) if row else 0
+    return warehouse_fingerprint().rows
 
 
 def restore(folder: Path, steps: Steps | None = None) -> Restored:
@@ -320,13 +359,29 @@ def restore(folder: Path, steps: Steps | None = None) -> Restored:
     body, _checked = verify(folder, steps)
     _refusals(folder, body)
     database.check_tools(body["database"])
+    target = bookings.configured()
+    into_postgres = (
+        isinstance(target, PostgresStore)
+        and body["warehouse"].get("held_in", bookings.FILES) != bookings.IN_DUMP
+    )
     staging = Path(settings.DATA_DIR) / f".restore-{uuid.uuid4().hex[:12]}"
     try:
         files = _stage(folder, body, staging, steps)
         _private(staging)
+        if into_postgres and not bookings.in_app_database(target):
+            steps.start("bookings", None)  # its own database: first, undone if the rest fails
+            bookings.load(staging / "warehouse", target, staging / ".copy")
         steps.start("database", None)
-        database.load(folder / body["database"]["file"], body["database"])
-        _move_into_place(staging)
+        try:
+            database.load(folder / body["database"]["file"], body["database"])
+        except BaseException:
+            if into_postgres and not bookings.in_app_database(target):
+                bookings.empty_again(target)
+            raise
+        if into_postgres and bookings.in_app_database(target):
+            steps.start("bookings", None)
+            bookings.load(staging / "warehouse", target, staging / ".copy")
+        _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     tables = database.table_counts()
@@ -337,14 +392,14 @@ def restore(folder: Path, steps: Steps | None = None) -> Restored:
     ]
     if differ:
         raise ToolProblem("the restored database does not match the backup: " + "; ".join(differ))
-    rows = warehouse_rows()
-    if rows != body["warehouse"]["rows"]:
-        raise ToolProblem(
-            f"the restored warehouse holds {rows:,} bookings, the backup {body['warehouse']['rows']:,}"
-        )
+    found = warehouse_fingerprint()
+    bookings.check(body, found)
+    rows = found.rows
     steps.start("verifying the audit trail", int(body["audit"]["events"]))
     audit = verify_chain(progress=steps.update)
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     pending = [f"{m.app_label}.{m.name}" for m, _backwards in plan]
-    return Restored(body, tables, rows, files, audit, pending)
+    return Restored(
+        body, tables, rows, files, audit, pending, store_copy.describe(target), found.shown
+    )

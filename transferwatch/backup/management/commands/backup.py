@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from transferwatch.analytics.store_copy import Fingerprint
 from transferwatch.backup import services
 from transferwatch.backup.database import ToolProblem
 from transferwatch.backup.manifest import BackupProblem
@@ -58,6 +59,26 @@ def _size(n: int) -> str:
 
 def _stored(body: dict[str, Any]) -> str:
     return ", ".join(f"{n:,} in {name}" for name, n in body["stored_files"].items())
+
+
+def _bookings(wh: dict[str, Any]) -> str:
+    """Where the backup holds the bookings, as `backup create` says it."""
+    checksum = Fingerprint(int(wh["rows"]), int(wh.get("checksum") or 0)).shown
+    held_in = wh.get("held_in", "files")
+    if held_in == "database dump":
+        return (
+            f"{wh['rows']:,} bookings in the database dump ({wh['from']} is the app's own "
+            f"database), checksum {checksum}"
+        )
+    if held_in == "export":
+        return (
+            f"{wh['rows']:,} bookings exported from {wh['from']} into {wh['files']} Parquet "
+            f"files, checksum {checksum}"
+        )
+    return (
+        f"{wh['rows']:,} bookings in {wh['files']} files (version {wh['version']}), "
+        f"checksum {checksum}"
+    )
 
 
 class Command(BaseCommand):
@@ -104,9 +125,7 @@ class Command(BaseCommand):
             f"  database: {db['vendor']} via {db['tool']}; {len(body['tables'])} tables, "
             f"{sum(body['tables'].values()):,} rows, {body['audit']['events']:,} audit events"
         )
-        self.stdout.write(
-            f"  warehouse: {wh['rows']:,} bookings in {wh['files']} files (version {wh['version']})"
-        )
+        self.stdout.write(f"  warehouse: {_bookings(wh)}")
         self.stdout.write(f"  stored files: {_stored(body)}")
         self.stdout.write(
             f"  {len(body['files'])} files, {_size(total)}, each with its SHA-256 in manifest.json"
@@ -151,7 +170,10 @@ class Command(BaseCommand):
             f"  database: {len(done.tables)} tables, {sum(done.tables.values()):,} rows; "
             "every table's count as in the backup"
         )
-        self.stdout.write(f"  warehouse: {done.warehouse_rows:,} bookings, as in the backup")
+        self.stdout.write(
+            f"  warehouse: {done.warehouse_rows:,} bookings, as in the backup (checksum "
+            f"{done.checksum}), in {done.warehouse}"
+        )
         self.stdout.write(f"  stored files: {_stored(body)}")
         if done.pending_migrations:
             self.stdout.write(
