@@ -20,6 +20,7 @@ from django.utils import timezone
 from transferwatch.agencies.models import Agency
 from transferwatch.analytics.aggregate import AgencyInfo, MonitorInputError
 from transferwatch.analytics.monitor import run as run_engine
+from transferwatch.analytics.stores import WarehouseError
 from transferwatch.audit.services import record
 from transferwatch.cases.services import monitoring_allegation
 from transferwatch.imports.warehouse import store
@@ -263,6 +264,11 @@ def execute(run: MonitoringRun) -> MonitoringRun:
         )
     except MonitorInputError as exc:
         return fail(run, str(exc))
+    except WarehouseError as exc:
+        # A store that is down or gave up (a lost Spark master or worker): the message names it
+        # and says that nothing was stored; the task is failed too, and a new run can start.
+        fail(run, str(exc))
+        raise
     except Exception as exc:
         fail(run, f"the monitoring engine failed: {type(exc).__name__}: {exc}")
         raise
