@@ -21,6 +21,7 @@ from django.utils import timezone
 from transferwatch.cases.models import Allegation, Inquiry
 from transferwatch.discretion.models import PDRequest
 from transferwatch.escalations.models import Escalation, RemedialMeasure
+from transferwatch.lib.counting import Count, count
 from transferwatch.transfers.models import TransferRequest
 
 SHOWN = 5
@@ -46,8 +47,12 @@ class WorkList:
     group: str = "decide"
 
     @cached_property
+    def figure(self) -> Count:
+        return count(self.qs)
+
+    @property
     def count(self) -> int:
-        return int(self.qs.count())
+        return self.figure.value
 
     @cached_property
     def items(self) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,6 +15,7 @@ from transferwatch.analytics.stores import WarehouseError
 from transferwatch.audit.models import Event
 from transferwatch.imports.models import Import
 from transferwatch.imports.warehouse import store
+from transferwatch.lib.counting import EXACT_UP_TO, CountingPaginator, count, kept
 from transferwatch.transfers.models import TransferRequest
 
 
@@ -40,16 +40,20 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("transfers.view_transferrequest"):
         transfers = TransferRequest.objects.visible_to(user)
         since = timezone.localdate() - timedelta(days=90)
-        context["transfer_count"] = transfers.count()
-        context["pending_count"] = transfers.filter(outcome="pending").count()
-        context["by_type"] = (
+        total = count(transfers)
+        long = total.value > EXACT_UP_TO
+        context["transfer_count"] = total
+        context["pending_count"] = count(transfers.filter(outcome="pending"))
+        context["by_type"] = kept(
             transfers.filter(request_date__gte=since)
             .values("request_type")
             .annotate(n=Count("pk"))
-            .order_by("request_type")
+            .order_by("request_type"),
+            long=long,
         )
-        context["by_area"] = (
-            transfers.values("aor__name").annotate(n=Count("pk")).order_by("-n", "aor__name")[:10]
+        context["by_area"] = kept(
+            transfers.values("aor__name").annotate(n=Count("pk")).order_by("-n", "aor__name")[:10],
+            long=long,
         )
         context["recent"] = transfers.select_related("aor", "agency")[:8]
     if user.has_perm("imports.view_import"):
@@ -73,6 +77,6 @@ def work_list(request: HttpRequest, key: str) -> HttpResponse:
     found = {w.key: w for w in work_lists(request.user)}.get(key)
     if found is None:
         raise Http404
-    page = Paginator(found.qs, 50).get_page(request.GET.get("page"))
+    page = CountingPaginator(found.qs, 50).get_page(request.GET.get("page"))
     items = items_of(page.object_list, found.detail, found.due)
     return render(request, "accounts/work_list.html", {"wl": found, "page": page, "items": items})

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -27,9 +28,22 @@ from transferwatch.escalations.services import agency_timeline
 from transferwatch.imports.facilities import import_upload
 from transferwatch.imports.warehouse import store
 from transferwatch.lib import exports
+from transferwatch.lib.counting import EXACT_UP_TO, count, kept
 from transferwatch.lib.listing import Column, Sorting, list_context
 from transferwatch.monitoring.services import agency_section
 from transferwatch.transfers.models import TransferRequest
+
+
+def requests_of_agency() -> Any:
+    """The number of transfer requests of the outer query's agency, as a subquery."""
+    per_agency = (
+        TransferRequest.objects.filter(agency=OuterRef("pk"))
+        .order_by()
+        .values("agency")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_agency), 0)
 
 
 def get_agency_for_user(request: HttpRequest, ori: str) -> Agency:
@@ -71,7 +85,9 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             agencies = agencies.filter(Q(name__icontains=q) | Q(ori__iexact=q))
         if state := form.cleaned_data["state"]:
             agencies = agencies.filter(state=state.upper())
-    agencies = agencies.annotate(n_requests=Count("transfer_requests"))
+    # Counted for the page's agencies only (a correlated count; PostgreSQL evaluates it after
+    # the LIMIT), not joined over every transfer request, unless the list is sorted by it.
+    agencies = agencies.annotate(n_requests=requests_of_agency())
     agencies, sort = AGENCY_SORTING.apply(agencies, request.GET.get("sort"))
     if fmt := exports.requested(request):
         return exports.respond(request, AGENCY_EXPORT, agencies, fmt, form=form, sort=sort)
@@ -87,7 +103,11 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
     agency = get_agency_for_user(request, ori)
     transfers = TransferRequest.objects.visible_to(request.user).filter(agency=agency)
-    by_type = transfers.values("request_type").annotate(n=Count("pk")).order_by("request_type")
+    total = count(transfers)
+    by_type = kept(
+        transfers.values("request_type").annotate(n=Count("pk")).order_by("request_type"),
+        long=total.value > EXACT_UP_TO,
+    )
     context = {
         "agency": agency,
         "facilities": agency.facilities.annotate(n_requests=Count("transfer_requests")),
@@ -95,7 +115,7 @@ def agency_detail(request: HttpRequest, ori: str) -> HttpResponse:
             (capfirst(Agency._meta.get_field(name).verbose_name), getattr(agency, name))
             for name in [*POPULATION_GROUPS, "pop_lep"]
         ],
-        "transfer_count": transfers.count(),
+        "transfer_count": total,
         "by_type": by_type,
         "recent": transfers.select_related("aor", "facility")[:10],
     }

@@ -3,7 +3,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from transferwatch.imports import services
 from transferwatch.imports.forms import UploadForm
 from transferwatch.imports.models import Import
 from transferwatch.imports.tasks import run_import
+from transferwatch.lib.counting import CountingPaginator
 
 
 def get_import_for_user(request: HttpRequest, pk: int) -> Import:
@@ -31,7 +31,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             imp = _receive(request, form)
             return redirect("import_detail", pk=imp.pk)
     imports = Import.objects.visible_to(request.user).select_related("created_by")
-    page = Paginator(imports, 50).get_page(request.GET.get("page"))
+    page = CountingPaginator(imports, 50).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "can_upload": can_upload}
     return render(request, "imports/list.html", context)
 

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest, QueryDict
+
+from transferwatch.lib.counting import CountingPaginator
 
 # Query parameters that belong to one view of a list, not to its selection.
 NOT_KEPT = ("page", "export")
@@ -123,7 +125,7 @@ def kept_query(request: HttpRequest) -> QueryDict:
 
 
 def page_of(request: HttpRequest, rows: QuerySet[Any], per_page: int = 50) -> Page[Any]:
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+    return CountingPaginator(rows, per_page).get_page(request.GET.get("page"))
 
 
 def list_context(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.analytics.assess import Q_SIGNIFICANT, Q_WATCH
 from transferwatch.cases.models import Allegation
+from transferwatch.lib.counting import CountingPaginator
 from transferwatch.monitoring import services
 from transferwatch.monitoring.models import AgencyResult, MonitoringRun
 from transferwatch.monitoring.tasks import run_monitoring
@@ -64,7 +64,7 @@ def monitoring_home(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "can_start": can_start,
-        "page": Paginator(runs, 20).get_page(request.GET.get("page")),
+        "page": CountingPaginator(runs, 20).get_page(request.GET.get("page")),
         "latest": latest,
         "concerns": concerns,
         "to_triage": to_triage,

@@ -13,7 +13,6 @@ from typing import Any
 import altair as alt
 from django import forms
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -26,6 +25,7 @@ from transferwatch.agencies.models import Agency
 from transferwatch.audit.services import record
 from transferwatch.cases.models import Allegation
 from transferwatch.lib import csp
+from transferwatch.lib.counting import CountingPaginator
 from transferwatch.monitoring.charts import to_svg
 from transferwatch.reports import packet, profile, services
 from transferwatch.reports.models import Packet
@@ -197,7 +197,7 @@ def packet_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "can_build": can_build,
-        "page": Paginator(packets, 25).get_page(request.GET.get("page")),
+        "page": CountingPaginator(packets, 25).get_page(request.GET.get("page")),
     }
     return render(request, "reports/packet_list.html", context)
 
