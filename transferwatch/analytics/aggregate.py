@@ -342,6 +342,16 @@ def counts_expr(
     exactly as CONTRACTS.md section 2 spells them (``H``, ``minor_traffic``,
     ...): trimming and case-folding every cell tripled the time of the whole run.
     """
+    j = joined_rows(bookings, activation, period_from, period_to)
+    rows = j.select(**counts_columns(j, present))
+    return rows.group_by(list(COUNT_KEYS)).aggregate(**counts_metrics(rows))
+
+
+def joined_rows(
+    bookings: ir.Table, activation: ir.Table, period_from: date | None, period_to: date | None
+) -> ir.Table:
+    """The bookings of the period with ``day`` (the booking date as a date), joined to their
+    agency's activation date (`counts_expr`)."""
     b = bookings
     day = b.booking_date.cast("date")
     b = b.mutate(day=day)
@@ -350,7 +360,25 @@ def counts_expr(
         b = b.filter(b.day.isnull() | (b.day >= ibis.literal(period_from)))
     if period_to is not None:
         b = b.filter(b.day.isnull() | (b.day <= ibis.literal(period_to)))
-    j = b.left_join(activation, b.ori == activation.ori)
+    return b.left_join(activation, b.ori == activation.ori)
+
+
+COUNT_KEYS = ("ori", "post", "quarter", "eth", "lep", "cell")
+# each count of `COUNT_COLUMNS`: the flag column of `counts_columns` it counts (None: every row)
+COUNT_FLAGS = {
+    "bookings": None,
+    "minor": "is_minor",
+    "disposed": "is_disposed",
+    "dismissed": "is_dismissed",
+    "requests": "is_request",
+    "pep_known": "is_pep_known",
+    "not_pep": "is_not_pep",
+}
+
+
+def counts_columns(j: ir.Table, present: frozenset[str]) -> dict[str, ir.Value]:
+    """The per-booking columns `counts_expr` groups and counts, over the bookings (with ``day``,
+    the booking date as a date) joined to the activation dates."""
 
     def text(column: str) -> ir.StringValue:
         if column in present:
@@ -368,33 +396,32 @@ def counts_expr(
     requested = request.isin(["notification", "detainer", "transfer"])
     is_minor = (category == "minor_traffic") | (severity == "infraction")
     reviewed = flag(requested & pep.isin(["Y", "N"]))
-    rows = j.select(
-        ori=j.ori,
-        day=j.day,
-        post=(j.day >= j.activation_date).fill_null(False),
-        quarter=(j.day.year() * 10 + j.day.quarter()).cast("int64"),
-        eth=ibis.cases((eth == "H", "H"), (eth == "N", "N"), else_="U"),
-        lep=ibis.cases((lep == "Y", "Y"), (lep == "N", "N"), else_="U"),
+    cell = request_cell(severity, category, disposition)
+    return {
+        "ori": j.ori,
+        "day": j.day,
+        "post": (j.day >= j.activation_date).fill_null(False),
+        "quarter": (j.day.year() * 10 + j.day.quarter()).cast("int64"),
+        "eth": ibis.cases((eth == "H", "H"), (eth == "N", "N"), else_="U"),
+        "lep": ibis.cases((lep == "Y", "Y"), (lep == "N", "N"), else_="U"),
         # only reviewed requests are split by offence class: the table stays small
-        cell=ibis.ifelse(reviewed, request_cell(severity, category, disposition), 0).cast("int64"),
-        is_minor=flag(is_minor),
-        is_disposed=flag(disposition.isin(["convicted", "dismissed"])),
-        is_dismissed=flag(disposition == "dismissed"),
-        is_request=flag(requested),
-        is_pep_known=reviewed,
-        is_not_pep=flag(requested & (pep == "N")),
-    )
-    return rows.group_by(["ori", "post", "quarter", "eth", "lep", "cell"]).aggregate(
-        bookings=rows.count(),
-        minor=rows.count(where=rows.is_minor),
-        disposed=rows.count(where=rows.is_disposed),
-        dismissed=rows.count(where=rows.is_dismissed),
-        requests=rows.count(where=rows.is_request),
-        pep_known=rows.count(where=rows.is_pep_known),
-        not_pep=rows.count(where=rows.is_not_pep),
-        first_day=rows.day.min(),
-        last_day=rows.day.max(),
-    )
+        "cell": ibis.ifelse(reviewed, cell, 0).cast("int64"),
+        "is_minor": flag(is_minor),
+        "is_disposed": flag(disposition.isin(["convicted", "dismissed"])),
+        "is_dismissed": flag(disposition == "dismissed"),
+        "is_request": flag(requested),
+        "is_pep_known": reviewed,
+        "is_not_pep": flag(requested & (pep == "N")),
+    }
+
+
+def counts_metrics(rows: ir.Table) -> dict[str, ir.Value]:
+    """The aggregates of `counts_expr` over the rows of `counts_columns`."""
+    counted = {
+        name: rows.count() if column is None else rows.count(where=rows[column])
+        for name, column in COUNT_FLAGS.items()
+    }
+    return {**counted, "first_day": rows.day.min(), "last_day": rows.day.max()}
 
 
 def aggregate(
@@ -450,6 +477,26 @@ def _aggregate(
 ) -> tuple[Counts, date, date]:
     if described is None:
         described = _column_types(raw, source)
+    header = bookings_header(described, period_from, period_to)
+    present = frozenset(c for c in OPTIONAL_BOOKING_COLUMNS if c in header)
+    wanted = (*REQUIRED_BOOKING_COLUMNS, *sorted(present))
+    sql = _counts_sql(tuple((c, described[c][1]) for c in wanted), present, period_from, period_to)
+    try:
+        open_bookings(raw, source, header, wanted, agencies)
+        # numpy straight from DuckDB: Arrow's to_numpy imports pandas (0.4-0.5 s) on first use
+        result = raw.sql(sql).fetchnumpy()
+    except Exception as exc:  # DuckDB conversion errors surface under several classes
+        raise MonitorInputError(_read_error(str(exc), type(exc).__name__)) from None
+    finally:
+        close_bookings(raw)
+    return counts_from(result, agencies, period_from, period_to, present)
+
+
+def bookings_header(
+    described: dict[str, tuple[str, str]], period_from: date | None, period_to: date | None
+) -> dict[str, str]:
+    """Lower-cased column name -> name as written, of bookings with these columns (`aggregate`);
+    MonitorInputError for a missing required column or a reversed period."""
     header = {c: named for c, (named, _type) in described.items()}
     missing = [c for c in REQUIRED_BOOKING_COLUMNS if c not in header]
     if missing:
@@ -457,29 +504,34 @@ def _aggregate(
             f"bookings: missing required column{'s' if len(missing) > 1 else ''} "
             f"{', '.join(missing)}"
         )
-    present = frozenset(c for c in OPTIONAL_BOOKING_COLUMNS if c in header)
-    wanted = (*REQUIRED_BOOKING_COLUMNS, *sorted(present))
-    select = ", ".join(f'"{header[c]}" AS "{c}"' for c in wanted)
     if period_from is not None and period_to is not None and period_from > period_to:
         raise MonitorInputError(f"the period starts ({period_from}) after it ends ({period_to})")
-    sql = _counts_sql(tuple((c, described[c][1]) for c in wanted), present, period_from, period_to)
-    try:
-        view = f"CREATE OR REPLACE TEMP VIEW monitor_bookings AS SELECT {select} FROM {source}"  # noqa: S608
-        raw.execute(view)
-        # from Python lists, not Arrow: pyarrow.array imports pandas (0.4-0.5 s) on first use
-        raw.execute(
-            "CREATE OR REPLACE TEMP TABLE monitor_activation AS SELECT "
-            "unnest($1::VARCHAR[]) AS ori, unnest($2::DATE[]) AS activation_date",
-            [[a.ori for a in agencies], [a.activation_date for a in agencies]],
-        )
-        # numpy straight from DuckDB: Arrow's to_numpy imports pandas (0.4-0.5 s) on first use
-        result = raw.sql(sql).fetchnumpy()
-    except Exception as exc:  # DuckDB conversion errors surface under several classes
-        raise MonitorInputError(_read_error(str(exc), type(exc).__name__)) from None
-    finally:
-        raw.execute("DROP VIEW IF EXISTS monitor_bookings")
-        raw.execute("DROP TABLE IF EXISTS monitor_activation")
-    return counts_from(result, agencies, period_from, period_to, present)
+    return header
+
+
+def open_bookings(
+    raw: duckdb.DuckDBPyConnection,
+    source: str,
+    header: dict[str, str],
+    wanted: Sequence[str],
+    agencies: Sequence[AgencyInfo],
+) -> None:
+    """The view ``monitor_bookings`` (the `wanted` columns of `source`, lower-cased) and the
+    table ``monitor_activation`` that the compiled `counts_expr` reads (`close_bookings`)."""
+    select = ", ".join(f'"{header[c]}" AS "{c}"' for c in wanted)
+    view = f"CREATE OR REPLACE TEMP VIEW monitor_bookings AS SELECT {select} FROM {source}"  # noqa: S608
+    raw.execute(view)
+    # from Python lists, not Arrow: pyarrow.array imports pandas (0.4-0.5 s) on first use
+    raw.execute(
+        "CREATE OR REPLACE TEMP TABLE monitor_activation AS SELECT "
+        "unnest($1::VARCHAR[]) AS ori, unnest($2::DATE[]) AS activation_date",
+        [[a.ori for a in agencies], [a.activation_date for a in agencies]],
+    )
+
+
+def close_bookings(raw: duckdb.DuckDBPyConnection) -> None:
+    raw.execute("DROP VIEW IF EXISTS monitor_bookings")
+    raw.execute("DROP TABLE IF EXISTS monitor_activation")
 
 
 def counts_from(

@@ -17,7 +17,6 @@ from transferwatch.analytics.aggregate import (
     Counts,
     MonitorInputError,
     NoBookings,
-    aggregate,
     connect,
     file_source,
     no_counts,
@@ -26,10 +25,10 @@ from transferwatch.analytics.aggregate import (
 from transferwatch.analytics.assess import Indicator, concern
 from transferwatch.analytics.ice import IceSource, ice_raws, merge
 from transferwatch.analytics.indicators import compute
+from transferwatch.analytics.one_read import aggregate_both
 from transferwatch.analytics.rates import (
     STOPS,
     GroupCounts,
-    group_counts,
     no_group_counts,
     request_rates,
 )
@@ -100,7 +99,7 @@ def _on_files(
     period_to: date | None,
     con: duckdb.DuckDBPyConnection,
 ) -> tuple[Counts, GroupCounts, date, date]:
-    """The counts on DuckDB over a table expression or CSV/Parquet files."""
+    """The counts on DuckDB over a table expression or CSV/Parquet files (one read)."""
     described = None
     if isinstance(bookings, str):
         source = bookings
@@ -108,8 +107,7 @@ def _on_files(
         source, described = file_source(
             [bookings] if isinstance(bookings, Path) else list(bookings)
         )
-    counts, first, last = aggregate(source, infos, period_from, period_to, described, con)
-    return counts, group_counts(source, (first, last), described, con), first, last
+    return aggregate_both(source, infos, period_from, period_to, described, con)
 
 
 def run(

@@ -131,6 +131,29 @@ def rates_expr(
     if period_to is not None:
         b = b.filter(b.day.isnull() | (b.day <= ibis.literal(period_to)))
 
+    rows = b.select(**rates_columns(b, present))
+    counted = {
+        name: rows.count() if flag is None else rows.count(where=rows[flag])
+        for name, flag in RATE_FLAGS.items()
+    }
+    return rows.group_by(["ori", "grp"]).aggregate(**counted)
+
+
+# each count of `COUNTS`: the flag column of `rates_columns` it counts (None: every row)
+RATE_FLAGS = {
+    "bookings": None,
+    "requests": "is_request",
+    "request_known": "is_known",
+    "minor": "is_minor",
+    "disposed": "is_disposed",
+    "dismissed": "is_dismissed",
+    "stops": "is_stop",
+}
+
+
+def rates_columns(b: ir.Table, present: frozenset[str]) -> dict[str, ir.Value]:
+    """The per-booking columns `rates_expr` groups and counts (``ori``, ``grp`` and flags)."""
+
     def text(column: str) -> ir.StringValue:
         if column in present:
             return b[column].cast("string")
@@ -143,25 +166,16 @@ def rates_expr(
     category, severity = text("offense_category"), text("offense_severity")
     disposition = text("disposition")
     known = request.notnull() & (request != "")
-    rows = b.select(
-        ori=b.ori,
-        grp=group_of(text("race"), text("ethnicity")),
-        is_request=flag(known & (request != "none")),
-        is_known=flag(known),
-        is_minor=flag((category == "minor_traffic") | (severity == "infraction")),
-        is_disposed=flag(disposition.isin(["convicted", "dismissed"])),
-        is_dismissed=flag(disposition == "dismissed"),
-        is_stop=flag(text("encounter") == "stop"),
-    )
-    return rows.group_by(["ori", "grp"]).aggregate(
-        bookings=rows.count(),
-        requests=rows.count(where=rows.is_request),
-        request_known=rows.count(where=rows.is_known),
-        minor=rows.count(where=rows.is_minor),
-        disposed=rows.count(where=rows.is_disposed),
-        dismissed=rows.count(where=rows.is_dismissed),
-        stops=rows.count(where=rows.is_stop),
-    )
+    return {
+        "ori": b.ori,
+        "grp": group_of(text("race"), text("ethnicity")),
+        "is_request": flag(known & (request != "none")),
+        "is_known": flag(known),
+        "is_minor": flag((category == "minor_traffic") | (severity == "infraction")),
+        "is_disposed": flag(disposition.isin(["convicted", "dismissed"])),
+        "is_dismissed": flag(disposition == "dismissed"),
+        "is_stop": flag(text("encounter") == "stop"),
+    }
 
 
 @dataclass(frozen=True)

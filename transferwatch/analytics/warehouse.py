@@ -29,11 +29,12 @@ from typing import Any
 import duckdb
 
 from transferwatch.analytics import contract
-from transferwatch.analytics.aggregate import AgencyInfo, Counts, aggregate
+from transferwatch.analytics.aggregate import AgencyInfo, Counts
 from transferwatch.analytics.aggregate import connect as connect_monitor
 from transferwatch.analytics.areas import AREAS
 from transferwatch.analytics.contract import Column, quote
-from transferwatch.analytics.rates import GroupCounts, group_counts
+from transferwatch.analytics.one_read import aggregate_both
+from transferwatch.analytics.rates import GroupCounts
 
 QUARTER_SQL = "CAST(year(booking_date) AS VARCHAR) || 'Q' || CAST(quarter(booking_date) AS VARCHAR)"
 
@@ -454,12 +455,12 @@ class BookingStore:
         self, agencies: Sequence[AgencyInfo], period_from: date | None, period_to: date | None
     ) -> tuple[Counts, GroupCounts, date, date]:
         """The monitoring counts (`aggregate.aggregate`, `rates.group_counts`) on DuckDB over the
-        Parquet files; the period used. Raises `MonitorInputError` as they do."""
+        Parquet files, read once (`one_read.aggregate_both`); the period used. Raises
+        `MonitorInputError` as they do."""
         con = connect_monitor()
         try:
             source = self.scan_sql()
-            counts, first, last = aggregate(source, agencies, period_from, period_to, None, con)
-            return counts, group_counts(source, (first, last), None, con), first, last
+            return aggregate_both(source, agencies, period_from, period_to, None, con)
         finally:
             con.close()
 
