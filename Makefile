@@ -40,8 +40,9 @@ demo: install assets
 
 # Production mode on this machine, as on a host (docs/deploy.md): PostgreSQL (PROD_DATABASE_URL,
 # default the local server at 127.0.0.1:5432, database transferwatch_prod, created if missing),
-# settings from var/prod.env (made once, with new keys), then migrate, collectstatic and the
-# Procfile's processes (gunicorn, the worker, the daily scheduler) under honcho. Ctrl-C stops them.
+# settings from var/prod.env (made once, with new keys; PROD_PORT, default 8000, is the port written
+# into it; PROD_ENV=FILE for another file), then migrate, collectstatic and the Procfile's processes
+# (gunicorn, the worker, the daily scheduler) under honcho. Ctrl-C stops them.
 PROD_ENV ?= var/prod.env
 prod: install assets
 	$(BIN)/python -m transferwatch.lib.localprod $(PROD_ENV)

@@ -6,7 +6,8 @@ Writes FILE (default var/prod.env) once, with new random keys, if it does not ex
 the PostgreSQL database its DATABASE_URL names if that database does not exist yet. The keys in
 the file are for trying production mode locally only: a real host gets its own from a secrets
 store (`docs/deploy.md`). PROD_DATABASE_URL chooses the database (default: the local PostgreSQL at
-127.0.0.1:5432, database transferwatch_prod).
+127.0.0.1:5432, database transferwatch_prod), PROD_PORT the port gunicorn listens on (default 8000);
+both are read only when the file is written.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/transferwatch_prod"
 
 
-def env_text(database_url: str, data_dir: str) -> str:
+def env_text(database_url: str, data_dir: str, port: str = "8000") -> str:
     return "\n".join(
         [
             "# Production mode on this machine (`make prod`); made once by transferwatch.lib.localprod.",
@@ -33,7 +34,7 @@ def env_text(database_url: str, data_dir: str) -> str:
             # No TLS proxy in front on this machine: do not redirect to https://.
             "SECURE_SSL_REDIRECT=0",
             "HOST=127.0.0.1",
-            "PORT=8000",
+            f"PORT={port}",
             "",
         ]
     )
@@ -66,7 +67,8 @@ def main(argv: list[str]) -> int:
         url = os.environ.get("PROD_DATABASE_URL", DEFAULT_DATABASE)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(env_text(url, str(path.parent.resolve() / "prod")))
+            port = os.environ.get("PROD_PORT", "8000")
+            handle.write(env_text(url, str(path.parent.resolve() / "prod"), port))
         print(f"localprod: wrote {path} (new keys; production mode on this machine only)")
     url = read_env(path).get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
