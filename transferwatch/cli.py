@@ -78,12 +78,26 @@ def run_pure(argv: list[str]) -> None:
     Command().run_from_argv(argv)
 
 
+def _hash_early(argv: list[str]) -> None:
+    """`import KIND FILE`: begin the file's SHA-256 on another thread while Django starts
+    (`lib.filehash`); the import record takes it from there."""
+    if len(argv) > 3 and argv[1] == "import":
+        from pathlib import Path
+
+        from transferwatch.lib import filehash
+
+        for arg in argv[3:]:
+            if not arg.startswith("-"):
+                filehash.begin(Path(arg))
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "transferwatch"
     if len(argv) > 1 and argv[1] in PURE:
         run_pure(argv)
         return
+    _hash_early(argv)
     setup()
     _mark_run()
     command = argv[1] if len(argv) > 1 else "help"

@@ -6,7 +6,6 @@ The data itself is written by the importer for its kind, all or nothing, before 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from transferwatch.audit.services import record
 from transferwatch.imports.models import Import
+from transferwatch.lib import filehash
 
 
 class ImportInputError(Exception):
@@ -42,12 +42,9 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-def file_sha256(path: Path, chunk: int = 4 * 1024 * 1024) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256 (begun as the command started, for `transferwatch import`)."""
+    return filehash.sha256(path)
 
 
 def start(
