@@ -38,6 +38,7 @@ from transferwatch.analytics.aggregate import (
 )
 from transferwatch.analytics.rates import COUNTS as RATE_COUNTS
 from transferwatch.analytics.rates import RATE_COLUMNS, GroupCounts, rates_expr
+from transferwatch.analytics.store_error import WarehouseError as WarehouseError
 from transferwatch.analytics.warehouse import TOTALS_SQL, Committed, totals
 
 SCHEMA = "tw_warehouse"
@@ -48,10 +49,6 @@ QUARTER_SQL = (
 )
 LOCK_KEY = 0x7477_6172  # one import at a time writes the warehouse (pg_advisory_xact_lock)
 BATCH_ROWS = 100_000  # rows per CSV chunk streamed from DuckDB to COPY
-
-
-class WarehouseError(Exception):
-    """The PostgreSQL warehouse cannot be reached or refused the work (nothing was changed)."""
 
 
 def _names() -> list[str]:

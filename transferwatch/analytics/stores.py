@@ -25,9 +25,8 @@ from typing import Any, Protocol
 import duckdb
 
 from transferwatch.analytics.aggregate import AgencyInfo, Counts
-from transferwatch.analytics.pg_warehouse import PostgresStore, WarehouseError
 from transferwatch.analytics.rates import GroupCounts
-from transferwatch.analytics.spark_warehouse import SparkStore
+from transferwatch.analytics.store_error import WarehouseError
 from transferwatch.analytics.warehouse import BookingStore, Committed
 
 __all__ = ["Warehouse", "WarehouseError", "describe_setting", "open_warehouse"]
@@ -98,8 +97,13 @@ def describe_setting(setting: str) -> str:
 def open_warehouse(setting: str, folder: Path) -> Warehouse:
     """The store `setting` (``TRANSFERWATCH_WAREHOUSE``) names; `folder` holds the Parquet one."""
     kind = describe_setting(setting)
+    # Imported when chosen: psycopg and pyarrow are not needed to import into Parquet files.
     if kind == "postgresql":
+        from transferwatch.analytics.pg_warehouse import PostgresStore
+
         return PostgresStore(setting.strip())
     if kind == "spark":
+        from transferwatch.analytics.spark_warehouse import SparkStore
+
         return SparkStore(setting.strip(), folder)
     return BookingStore(folder)
