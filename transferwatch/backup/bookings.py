@@ -82,16 +82,22 @@ def held(target: Store) -> Iterator[None]:
             con.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def export(target: PostgresStore, work: Path) -> dict[str, Any]:
+def export(
+    target: PostgresStore, work: Path, progress: store_copy.Progress | None = None
+) -> dict[str, Any]:
     """The PostgreSQL store's bookings into a Parquet store under `work`/warehouse; its record."""
     scratch = work.parent / f"{work.name}.export"
     try:
-        copied = store_copy.copy_bookings(target, BookingStore(work / "warehouse"), scratch)
+        copied = store_copy.copy_bookings(
+            target, BookingStore(work / "warehouse"), scratch, progress=progress
+        )
     except (store_copy.CopyFailed, store_copy.CopyRefused, WarehouseError) as exc:
         raise ToolProblem(f"the bookings could not be exported: {exc}") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    written = BookingStore(work / "warehouse").manifest()
+    exported = BookingStore(work / "warehouse")
+    (exported.root / ".lock").unlink(missing_ok=True)  # the copy's lock file: not a backed-up file
+    written = exported.manifest()
     return {
         "store": "postgresql",
         "held_in": EXPORT,
@@ -150,10 +156,12 @@ def refuse(folder: Path, body: dict[str, Any], target: Store) -> None:
         )
 
 
-def load(staged: Path, target: PostgresStore, work: Path) -> None:
+def load(
+    staged: Path, target: PostgresStore, work: Path, progress: store_copy.Progress | None = None
+) -> None:
     """The staged Parquet store of a backup into the (empty) PostgreSQL store, all or nothing."""
     try:
-        store_copy.copy_bookings(BookingStore(staged), target, work)
+        store_copy.copy_bookings(BookingStore(staged), target, work, progress=progress)
     except store_copy.CopyRefused as exc:
         raise BackupProblem(str(exc)) from None
     except (store_copy.CopyFailed, WarehouseError) as exc:

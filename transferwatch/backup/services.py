@@ -151,6 +151,11 @@ def _key_verifies_head(seq: int) -> bool:
     return chain.link_hash(settings.AUDIT_KEY, fields, event.prev_hash) == event.hash
 
 
+def _rows_done(steps: Steps) -> store_copy.Progress:
+    """The bookings copied so far, on the current step's bar."""
+    return lambda _step, total, done: steps.update(done, total)
+
+
 def _copy_parquet(
     store: BookingStore, work: Path, steps: Steps, entries: list[Entry]
 ) -> dict[str, Any]:
@@ -193,7 +198,7 @@ def _write(work: Path, steps: Steps) -> dict[str, Any]:
                 warehouse = _copy_parquet(target, work, steps, entries)
             elif kind == bookings.EXPORT:
                 steps.start("bookings", None)
-                warehouse = bookings.export(target, work)
+                warehouse = bookings.export(target, work, _rows_done(steps))
             else:
                 rows, checksum = dumped.bookings or (0, 0)
                 warehouse = {
@@ -370,7 +375,7 @@ def restore(folder: Path, steps: Steps | None = None) -> Restored:
         _private(staging)
         if into_postgres and not bookings.in_app_database(target):
             steps.start("bookings", None)  # its own database: first, undone if the rest fails
-            bookings.load(staging / "warehouse", target, staging / ".copy")
+            bookings.load(staging / "warehouse", target, staging / ".copy", _rows_done(steps))
         steps.start("database", None)
         try:
             database.load(folder / body["database"]["file"], body["database"])
@@ -380,7 +385,7 @@ def restore(folder: Path, steps: Steps | None = None) -> Restored:
             raise
         if into_postgres and bookings.in_app_database(target):
             steps.start("bookings", None)
-            bookings.load(staging / "warehouse", target, staging / ".copy")
+            bookings.load(staging / "warehouse", target, staging / ".copy", _rows_done(steps))
         _move_into_place(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -87,6 +87,9 @@ def test_the_backup_holds_the_bookings_of_the_postgres_store(pg_site: PgSite) ->
         assert body["warehouse"]["held_in"] == "export"
         assert "603 bookings exported from the PostgreSQL warehouse" in pg_site.made
         assert parquet and all(p.startswith("warehouse/bookings/v000001/quarter=") for p in parquet)
+        on_disk = {p.relative_to(pg_site.backup).as_posix() for p in pg_site.backup.rglob("*")}
+        assert {f["path"] for f in body["files"]} <= on_disk
+        assert not [p for p in on_disk if p.endswith(".lock")]
     else:
         assert body["warehouse"]["held_in"] == "database dump"
         assert "603 bookings in the database dump" in pg_site.made
