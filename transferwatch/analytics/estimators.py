@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import brentq  # type: ignore[import-untyped]
 from scipy.special import gammaln, logsumexp  # type: ignore[import-untyped]
 
 FloatArray = npt.NDArray[np.float64]
@@ -199,6 +198,9 @@ def fisher_exact_odds_ratio(x1: float, n1: float, x0: float, n0: float) -> tuple
         return np.asarray(np.exp(v - logsumexp(v)), dtype=np.float64)
 
     def solve(f: Callable[[float], float]) -> float:
+        # imported here: scipy.optimize takes 0.3 s to import, and few runs come this way
+        from scipy.optimize import brentq  # type: ignore[import-untyped]
+
         left, right = -1.0, 1.0
         while f(left) > 0:
             left *= 2

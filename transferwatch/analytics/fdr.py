@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats  # type: ignore[import-untyped]
+from scipy import special  # type: ignore[import-untyped]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -142,7 +142,7 @@ def median_random_effects(y: npt.ArrayLike, se: npt.ArrayLike) -> RandomEffects:
     if len(yv) == 0:
         return RandomEffects(0.0, 0.0, 0)
     mu = float(np.median(yv))
-    target = float(stats.chi2.ppf(0.5, 1))
+    target = float(2 * special.gammaincinv(0.5, 0.5))  # scipy.stats.chi2.ppf(0.5, 1), bit for bit
     d2 = (yv - mu) ** 2
 
     def excess(tau2: float) -> float:
@@ -225,4 +225,5 @@ def excess_z(
     yv = np.asarray(y, dtype=np.float64)
     sv = np.asarray(se, dtype=np.float64)
     z = (yv - fit.mu) / np.sqrt(sv**2 + fit.tau2)
-    return z, np.asarray(stats.norm.sf(z), dtype=np.float64)
+    # scipy.stats.norm.sf(z), bit for bit, without importing scipy.stats (0.5 s at start-up)
+    return z, np.asarray(special.ndtr(-z), dtype=np.float64)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 
@@ -110,6 +112,32 @@ def _on_files(
     return aggregate_both(source, infos, period_from, period_to, described, con)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _collector_paused(function: Callable[P, R]) -> Callable[P, R]:
+    """`function` with Python's cycle collector paused while it runs.
+
+    A run makes a document of about a million objects with no cycles among them; the
+    collector's passes over them took a fifth of the run's Python time (0.2 s of CPU for 2,000
+    agencies). Cycles made meanwhile anywhere are collected once it is back on.
+    """
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
+@_collector_paused
 def run(
     bookings: str | Path | Sequence[Path] | Warehouse,
     agencies: Path | Sequence[AgencyInfo],

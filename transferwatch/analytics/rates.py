@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -204,13 +205,12 @@ class GroupCounts:
 
     def stops_only(self) -> set[str]:
         """Agencies all of whose records in the run are stops."""
-        out = set()
-        for ori in np.unique(self.ori).tolist():
-            rows = self.ori == ori
-            total = int(self.values["bookings"][rows].sum())
-            if total and int(self.values["stops"][rows].sum()) == total:
-                out.add(str(ori))
-        return out
+        oris, at = np.unique(self.ori, return_inverse=True)
+        total = np.zeros(len(oris), dtype=np.int64)
+        stops = np.zeros(len(oris), dtype=np.int64)
+        np.add.at(total, at, self.values["bookings"])
+        np.add.at(stops, at, self.values["stops"])
+        return {str(o) for o in oris[(total > 0) & (stops == total)].tolist()}
 
 
 def no_group_counts() -> GroupCounts:
@@ -344,8 +344,16 @@ def _bisect(
     for _ in range(100):
         mid = (left + right) / 2
         above = _score(mid, x1, n1, x0, n0) > target
-        left, right = np.where(above, mid, left), np.where(above, right, mid)
+        new_left, new_right = np.where(above, mid, left), np.where(above, right, mid)
+        if _same(new_left, left) and _same(new_right, right):
+            break  # a fixed point: every further step would leave the bounds as they are
+        left, right = new_left, new_right
     return (left + right) / 2
+
+
+def _same(a: FloatArray, b: FloatArray) -> bool:
+    """Whether two float arrays are equal bit for bit (NaN included)."""
+    return bool(np.array_equal(a.view(np.int64), b.view(np.int64)))
 
 
 def wilson_interval(x: Any, n: Any, z: float = Z95) -> tuple[FloatArray, FloatArray]:
@@ -521,7 +529,7 @@ def _finish(
 ) -> tuple[list[dict[str, Any]], str]:
     for r in rows:
         r["note"] = _row_note(r, ref)
-    return [{k: r[k] for k in ROW_KEYS} for r in rows], "; ".join(notes)
+    return [dict(zip(ROW_KEYS, ROW_VALUES(r), strict=True)) for r in rows], "; ".join(notes)
 
 
 ROW_KEYS = (
@@ -530,6 +538,7 @@ ROW_KEYS = (
     "minor_ci_high", "disposed", "dismissed", "dismissal_share", "dismissal_ratio",
     "dismissal_ci_low", "dismissal_ci_high", "note",
 )  # fmt: skip
+ROW_VALUES = operator.itemgetter(*ROW_KEYS)
 
 
 def _row_note(row: dict[str, Any], ref: dict[str, Any] | None) -> str:
