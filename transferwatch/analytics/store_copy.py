@@ -336,6 +336,9 @@ def copy_bookings(
     work.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(work / "copy.duckdb")) as con, _held(source), _held(target):
         con.execute(f"SET temp_directory = {quote(str(work / 'spill'))}").fetchall()
+        # A bounded memory (DuckDB spills to `work`); rows need no order in the files.
+        con.execute("SET memory_limit = '1GB'").fetchall()
+        con.execute("SET preserve_insertion_order = false").fetchall()
         if isinstance(source, PostgresStore):
             read = _export_postgres(con, source, work, show)
         else:
