@@ -10,8 +10,17 @@ NO_DATABASE = {
     "help", "--help", "-h", "version", "--version", "check", "collectstatic", "synth", "mail_server",
 }  # fmt: skip
 # Pure computations: they read no database and need no app registry, so they start without
-# django.setup() (about a second of imports) and without a database connection.
+# django.setup() (about a second of imports) and without a database connection. `monitor` is one
+# when given its files (--bookings and --agencies); without them it reads the imported data.
 PURE = {"classify"}
+
+
+def _pure(argv: list[str]) -> bool:
+    if len(argv) < 2:
+        return False
+    if argv[1] in PURE:
+        return True
+    return argv[1] == "monitor" and any(a.split("=")[0] == "--bookings" for a in argv[2:])
 
 
 def _fail(message: str, status: int) -> None:
@@ -73,7 +82,10 @@ def run_pure(argv: list[str]) -> None:
         settings.INSTALLED_APPS  # noqa: B018 - loading the settings checks them
     except ConfigError as exc:
         _fail(f"configuration error: {exc}", 2)
-    from transferwatch.transfers.management.commands.classify import Command
+    if argv[1] == "monitor":
+        from transferwatch.monitoring.management.commands.monitor import Command
+    else:
+        from transferwatch.transfers.management.commands.classify import Command  # type: ignore[assignment]
 
     Command().run_from_argv(argv)
 
@@ -94,7 +106,7 @@ def _hash_early(argv: list[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "transferwatch"
-    if len(argv) > 1 and argv[1] in PURE:
+    if _pure(argv):
         run_pure(argv)
         return
     _hash_early(argv)

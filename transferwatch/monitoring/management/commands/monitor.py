@@ -1,4 +1,8 @@
-"""`transferwatch monitor`: every indicator for every agency over a period (CONTRACTS.md section 3)."""
+"""`transferwatch monitor`: every indicator for every agency over a period (CONTRACTS.md section 3).
+
+Given its files (--bookings and --agencies), the console script starts it without django.setup()
+(transferwatch/cli.py, PURE): it reads no database then.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,6 @@ from transferwatch.analytics.aggregate import MonitorInputError
 from transferwatch.analytics.monitor import run
 from transferwatch.analytics.stores import WarehouseError
 from transferwatch.lib import indented_json
-from transferwatch.monitoring import services
-from transferwatch.monitoring.ice import ice_counts
 
 
 def option_date(option: str, value: str | None) -> date | None:
@@ -90,8 +92,10 @@ class Command(BaseCommand):
             try:
                 if agencies_path is not None and bookings_path is not None:
                     document = run(bookings_path, agencies_path, period_from, period_to, progress)
-                else:
+                else:  # the imported data (Django's models: not needed for files)
                     from transferwatch.imports.warehouse import store
+                    from transferwatch.monitoring import services
+                    from transferwatch.monitoring.ice import ice_counts
 
                     agencies = services.database_agencies()
                     if not agencies:
