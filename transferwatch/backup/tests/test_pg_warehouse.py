@@ -10,6 +10,7 @@ Runs when DATABASE_URL names a PostgreSQL server (conftest.py), skips otherwise.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -171,4 +172,31 @@ def test_a_backup_with_bookings_in_its_dump_needs_the_store_in_the_app_database(
         return
     assert result.returncode == 2
     assert "its bookings are inside its database dump" in result.stderr
+    assert written(site) == (0, 0, 0)
+
+
+def test_a_failed_database_restore_leaves_the_bookings_store_empty(
+    pg_site: PgSite, tmp_path: Path
+) -> None:
+    """The store in its own database is filled first; the database restore failing empties it."""
+    if pg_site.where == "app database":
+        pytest.skip(
+            "in the app's database the bookings come back with the dump, in its transaction"
+        )
+    fake = tmp_path / "bin" / "pg_restore"
+    fake.parent.mkdir()
+    real = shutil.which("pg_restore")
+    fake.write_text(
+        f'#!/bin/sh\nif [ "$1" = --version ]; then exec {real} --version; fi\n'
+        'echo "pg_restore: error: a failure for the test" >&2\nexit 1\n'
+    )
+    fake.chmod(0o755)
+    site = pg_site.fresh()
+    site.extra["PATH"] = f"{fake.parent}:{os.environ.get('PATH', '')}"
+
+    result = site.run("backup", "restore", str(pg_site.backup))
+
+    assert result.returncode == 1
+    assert "pg_restore failed: pg_restore: error: a failure for the test" in result.stderr
+    assert _rows(site.extra["TRANSFERWATCH_WAREHOUSE"]) is None
     assert written(site) == (0, 0, 0)
