@@ -20,14 +20,16 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 
-from transferwatch.analytics.aggregate import AgencyInfo, Counts
-from transferwatch.analytics.rates import GroupCounts
 from transferwatch.analytics.store_error import WarehouseError
 from transferwatch.analytics.warehouse import BookingStore, Committed
+
+if TYPE_CHECKING:  # the monitoring side (Ibis, numpy) is imported when it runs, not by imports
+    from transferwatch.analytics.aggregate import AgencyInfo, Counts
+    from transferwatch.analytics.rates import GroupCounts
 
 __all__ = ["Warehouse", "WarehouseError", "describe_setting", "open_warehouse"]
 

@@ -24,17 +24,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from transferwatch.analytics import contract
-from transferwatch.analytics.aggregate import AgencyInfo, Counts
-from transferwatch.analytics.aggregate import connect as connect_monitor
 from transferwatch.analytics.areas import AREAS
 from transferwatch.analytics.contract import Column, quote
-from transferwatch.analytics.one_read import aggregate_both
-from transferwatch.analytics.rates import GroupCounts
+
+if TYPE_CHECKING:  # the monitoring side (Ibis, numpy) is imported when it runs, not by imports
+    from transferwatch.analytics.aggregate import AgencyInfo, Counts
+    from transferwatch.analytics.rates import GroupCounts
 
 QUARTER_SQL = "CAST(year(booking_date) AS VARCHAR) || 'Q' || CAST(quarter(booking_date) AS VARCHAR)"
 
@@ -457,6 +457,9 @@ class BookingStore:
         """The monitoring counts (`aggregate.aggregate`, `rates.group_counts`) on DuckDB over the
         Parquet files, read once (`one_read.aggregate_both`); the period used. Raises
         `MonitorInputError` as they do."""
+        from transferwatch.analytics.aggregate import connect as connect_monitor
+        from transferwatch.analytics.one_read import aggregate_both
+
         con = connect_monitor()
         try:
             source = self.scan_sql()
