@@ -40,7 +40,7 @@ def requests_of_agency() -> Any:
         TransferRequest.objects.filter(agency=OuterRef("pk"))
         .order_by()
         .values("agency")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # count(*): the agency index alone answers it
         .values("n")
     )
     return Coalesce(Subquery(per_agency), 0)

@@ -408,7 +408,7 @@ def queue_for(user: Any) -> Any:
     """The requests awaiting this user's review, overdue first."""
     requests = TransferRequest.objects.visible_to(user)
     if user.has_perm(REVIEW):
-        statuses = ["in_review", "decided"]
+        statuses = TransferRequest.QUEUE_STATUSES
     elif user.has_perm(ADVISE):
         statuses = ["opla_review"]
     else:

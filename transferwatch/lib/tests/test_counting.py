@@ -76,3 +76,27 @@ def test_the_page_says_about_only_for_an_estimate() -> None:
     estimated.__dict__["_figure"] = Count(3_012_345, estimated=True)
     rendered = template.render(Context({"page": estimated.page(1000)}))
     assert rendered == "about 3,000,000 requests, page 1,000 of about 60,247."
+
+
+def test_a_deep_page_holds_the_same_rows_in_the_same_order(
+    many: Any, django_assert_max_num_queries: Any
+) -> None:
+    ordered = many.select_related("aor").order_by("-request_date", "-pk")
+    plain = list(ordered[1_000 - 50 : 1_000 + 50])
+    assert len(plain) == 0  # 300 rows: first a list long enough
+    area = many.first().aor
+    TransferRequest.objects.bulk_create(
+        TransferRequest(
+            request_type="notification", request_date=date(2015, 1 + n % 12, 1), aor=area
+        )
+        for n in range(1_000)
+    )
+    ordered = TransferRequest.objects.filter(aor=area).select_related("aor")
+    ordered = ordered.order_by("-request_date", "-pk")
+    for number in (20, 21, 26):
+        expected = list(ordered[(number - 1) * 50 : number * 50])
+        page = CountingPaginator(ordered, 50).page(number)
+        assert [r.pk for r in page] == [r.pk for r in expected]
+    with django_assert_max_num_queries(3):  # count, keys, rows; aor comes with its row
+        page = CountingPaginator(ordered, 50).page(22)
+        assert {r.aor.code for r in page} == {"PHI"}
