@@ -455,15 +455,21 @@ class BookingStore:
         self, agencies: Sequence[AgencyInfo], period_from: date | None, period_to: date | None
     ) -> tuple[Counts, GroupCounts, date, date]:
         """The monitoring counts (`aggregate.aggregate`, `rates.group_counts`) on DuckDB over the
-        Parquet files, read once (`one_read.aggregate_both`); the period used. Raises
-        `MonitorInputError` as they do."""
+        Parquet files; the period used. Raises `MonitorInputError` as they do.
+
+        Two queries, not the one read of a CSV file (`one_read.aggregate_both`): reading Parquet
+        columns twice costs less than the one read's finer GROUP BY (1.04 against 1.19 s CPU for
+        4 million bookings of 2,000 agencies); for a CSV file, parsing it is the cost.
+        """
+        from transferwatch.analytics.aggregate import aggregate
         from transferwatch.analytics.aggregate import connect as connect_monitor
-        from transferwatch.analytics.one_read import aggregate_both
+        from transferwatch.analytics.rates import group_counts
 
         con = connect_monitor()
         try:
             source = self.scan_sql()
-            return aggregate_both(source, agencies, period_from, period_to, None, con)
+            counts, first, last = aggregate(source, agencies, period_from, period_to, None, con)
+            return counts, group_counts(source, (first, last), None, con), first, last
         finally:
             con.close()
 
