@@ -34,16 +34,17 @@ from transferwatch.monitoring.services import agency_section
 from transferwatch.transfers.models import TransferRequest
 
 
-def requests_of_agency() -> Any:
-    """The number of transfer requests of the outer query's agency, as a subquery."""
-    per_agency = (
-        TransferRequest.objects.filter(agency=OuterRef("pk"))
+def requests_of(field: str, **where: Any) -> Any:
+    """The number of transfer requests whose `field` is the outer query's row, as a subquery:
+    counted through the field's index for the rows of the page, not joined over every request."""
+    per_row = (
+        TransferRequest.objects.filter(**{field: OuterRef("pk")}, **where)
         .order_by()
-        .values("agency")
-        .annotate(n=Count("*"))  # count(*): the agency index alone answers it
+        .values(field)
+        .annotate(n=Count("*"))  # count(*): the field's index alone answers it
         .values("n")
     )
-    return Coalesce(Subquery(per_agency), 0)
+    return Coalesce(Subquery(per_row), 0)
 
 
 def get_agency_for_user(request: HttpRequest, ori: str) -> Agency:
@@ -87,7 +88,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             agencies = agencies.filter(state=state.upper())
     # Counted for the page's agencies only (a correlated count; PostgreSQL evaluates it after
     # the LIMIT), not joined over every transfer request, unless the list is sorted by it.
-    agencies = agencies.annotate(n_requests=requests_of_agency())
+    agencies = agencies.annotate(n_requests=requests_of("agency"))
     agencies, sort = AGENCY_SORTING.apply(agencies, request.GET.get("sort"))
     if fmt := exports.requested(request):
         return exports.respond(request, AGENCY_EXPORT, agencies, fmt, form=form, sort=sort)
@@ -205,8 +206,8 @@ def facility_list(request: HttpRequest) -> HttpResponse:
             return redirect("import_detail", pk=imp.pk)
     form = FacilityFilter(request.GET or None)
     facilities = Facility.objects.select_related("agency").annotate(
-        n_requests=Count("transfer_requests"),
-        n_without=Count("transfer_requests", filter=Q(transfer_requests__agency__isnull=True)),
+        n_requests=requests_of("facility"),
+        n_without=requests_of("facility", agency__isnull=True),
     )
     if form.is_valid():
         facilities = form.apply(facilities)

@@ -341,12 +341,17 @@ class AllegationFilter(forms.Form):
     type = forms.ChoiceField(
         label="Type", required=False, choices=[("", "Any type"), *ALLEGATION_TYPES]
     )
+    source = forms.ChoiceField(
+        label="Source", required=False, choices=[("", "Any source"), *SOURCES]
+    )
     overdue = forms.BooleanField(label="Overdue for triage only", required=False)
 
     def apply(self, allegations: Any) -> Any:
         d = self.cleaned_data
         if d.get("status"):
             allegations = allegations.filter(status=d["status"])
+        if d.get("source"):
+            allegations = allegations.filter(source=d["source"])
         if d.get("agency"):
             allegations = allegations.filter(agency__ori=d["agency"].strip().upper())
         if d.get("type"):

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page
-from django.db.models import F, OrderBy, QuerySet
+from django.db.models import F, Model, OrderBy, QuerySet
 from django.http import HttpRequest, QueryDict
 
 from transferwatch.lib.counting import CountingPaginator
@@ -63,25 +64,31 @@ class Sorting:
         raw = (raw or "").strip()
         return raw if raw.removeprefix("-") in self.by_key else self.default
 
-    def order_by(self, sort: str) -> list[OrderBy]:
+    def order_by(self, sort: str, model: type[Model] | None = None) -> list[OrderBy]:
         """The ORDER BY of a parsed sort: its column's fields, then the primary key.
 
         Empty values come last in both directions, on SQLite and PostgreSQL alike; the column's
         first field takes the direction asked for, its tie-breaks read ascending, and the primary
-        key follows the direction so that the order is total (stable across pages).
+        key follows the direction so that the order is total (stable across pages). A field of
+        `model` that cannot be empty gets a plain DESC: "DESC NULLS LAST" would keep PostgreSQL
+        from reading an index backwards (the transfer list's first page: 3 s instead of 1 ms).
         """
         descending = sort.startswith("-")
         first, *rest = self.by_key[sort.removeprefix("-")].order
-        fields: list[OrderBy] = [
-            F(first).desc(nulls_last=True) if descending else F(first).asc(nulls_last=True)
-        ]
+        if not descending:
+            head = F(first).asc(nulls_last=True)
+        elif model is not None and not _nullable(model, first):
+            head = F(first).desc()
+        else:
+            head = F(first).desc(nulls_last=True)
+        fields: list[OrderBy] = [head]
         fields += [F(name).asc(nulls_last=True) for name in rest]
         fields.append(F("pk").desc() if descending else F("pk").asc())
         return fields
 
     def apply(self, queryset: QuerySet[Any], raw: str | None) -> tuple[QuerySet[Any], str]:
         sort = self.parse(raw)
-        return queryset.order_by(*self.order_by(sort)), sort
+        return queryset.order_by(*self.order_by(sort, queryset.model)), sort
 
     def headers(self, query: QueryDict, sort: str) -> list[dict[str, Any]]:
         """Each column's label and, when it sorts, its link: a click on the sorted column
@@ -114,6 +121,23 @@ class Sorting:
                 )
             headers.append(header)
         return headers
+
+
+def _nullable(model: type[Model], path: str) -> bool:
+    """Whether `path` (a field, or fields across relations) can be empty; unknown names
+    (annotations) are taken as nullable."""
+    if path == "pk":
+        return False
+    try:
+        for name in path.split("__"):
+            field = model._meta.get_field(name)
+            if field.null:
+                return True
+            if field.is_relation:
+                model = field.related_model  # type: ignore[assignment]
+    except FieldDoesNotExist:
+        return True
+    return False
 
 
 def kept_query(request: HttpRequest) -> QueryDict:

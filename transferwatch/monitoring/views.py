@@ -9,12 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.analytics.assess import Q_SIGNIFICANT, Q_WATCH
 from transferwatch.cases.models import Allegation
-from transferwatch.lib.counting import CountingPaginator
+from transferwatch.lib.counting import CountingPaginator, count
 from transferwatch.monitoring import services
 from transferwatch.monitoring.models import AgencyResult, MonitoringRun
 from transferwatch.monitoring.tasks import run_monitoring
 
 CONCERN_ORDER = {"significant": 0, "watch": 1, "none": 2}
+# A page lists this many allegations of a kind at most; the allegation list has them all.
+SHOWN = 20
 
 
 class StartForm(forms.Form):
@@ -60,6 +62,7 @@ def monitoring_home(request: HttpRequest) -> HttpResponse:
         Allegation.objects.visible_to(request.user)
         .filter(source="crcl_monitoring", status="received")
         .select_related("agency")
+        .order_by("due_at", "pk")
     )
     context = {
         "form": form,
@@ -67,7 +70,9 @@ def monitoring_home(request: HttpRequest) -> HttpResponse:
         "page": CountingPaginator(runs, 20).get_page(request.GET.get("page")),
         "latest": latest,
         "concerns": concerns,
-        "to_triage": to_triage,
+        "to_triage": to_triage[:SHOWN],
+        "to_triage_count": count(to_triage),
+        "shown": SHOWN,
         "q_significant": Q_SIGNIFICANT,
         "q_watch": Q_WATCH,
     }
@@ -93,6 +98,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "run": run,
         "results": results,
-        "allegations": run.allegations.select_related("agency"),
+        "allegations": run.allegations.select_related("agency").order_by("pk")[:SHOWN],
+        "allegation_count": count(run.allegations.all()),
+        "shown": SHOWN,
     }
     return render(request, "monitoring/run_detail.html", context)

@@ -262,11 +262,13 @@ class TransferRequest(models.Model):
     class Meta:
         ordering = ["-request_date", "-pk"]
         # Each serves a list's order from its first page to its deep pages (EXPLAIN on 3 million
-        # requests in docs/speed.md): the list, newest first, nationally and in an area; the
-        # review queue (due first) nationally and in an area.
+        # requests in docs/speed.md): the list, newest first, nationally, in an area and by
+        # outcome; the review queue (due first) nationally and in an area.
         indexes = [
             models.Index(fields=["request_date", "id"], name="transfer_date_id"),
             models.Index(fields=["aor", "request_date", "id"], name="transfer_area_date_id"),
+            # The home page's "requests still pending" opens the list filtered by outcome.
+            models.Index(fields=["outcome", "request_date", "id"], name="transfer_outcome_date_id"),
             models.Index(
                 fields=["review_due", "request_date", "id"],
                 condition=models.Q(review_status__in=QUEUE_STATUSES),

@@ -60,7 +60,8 @@ def test_a_long_list_too_slow_to_count_gets_the_estimate_and_the_transaction_liv
     slow = many.extra(where=["pg_sleep(0.01) IS NOT NULL"])
     figure = count(slow)
     assert figure.estimated
-    assert figure.value > 100
+    assert figure.value >= 1
+    assert count(slow) == figure  # kept: the next view pays no timeout
     # The request's transaction was not spoiled, and the statement timeout is as before.
     assert TransferRequest.objects.filter(aor__code="PHI").count() >= 300
     with connection.cursor() as cursor:
@@ -97,6 +98,8 @@ def test_a_deep_page_holds_the_same_rows_in_the_same_order(
         expected = list(ordered[(number - 1) * 50 : number * 50])
         page = CountingPaginator(ordered, 50).page(number)
         assert [r.pk for r in page] == [r.pk for r in expected]
-    with django_assert_max_num_queries(3):  # count, keys, rows; aor comes with its row
-        page = CountingPaginator(ordered, 50).page(22)
+    paginator = CountingPaginator(ordered, 50)
+    assert paginator.count == 1_300
+    with django_assert_max_num_queries(2):  # the keys, then the rows (aor comes with its row)
+        page = paginator.page(22)
         assert {r.aor.code for r in page} == {"PHI"}

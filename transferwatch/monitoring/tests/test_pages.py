@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from transferwatch.analytics.synth import Summary
 from transferwatch.cases.models import Allegation
 from transferwatch.conftest import client_for
-from transferwatch.monitoring import services
+from transferwatch.monitoring import services, views
 from transferwatch.monitoring.models import MonitoringRun
 from transferwatch.monitoring.tests.conftest import significant_ori
 
@@ -96,3 +96,33 @@ def test_it_bounds_the_queries_of_the_runs_pages(
         services.execute(services.queue(None))
     assert counts[0] == counts[1]
     assert counts[0][0] < 20 and counts[0][1] < 20
+
+
+def test_it_lists_a_bounded_number_of_monitoring_allegations_and_links_to_all(
+    analyst: Any, finished_runs: list[MonitoringRun]
+) -> None:
+    run = finished_runs[0]
+    opened = Allegation.objects.filter(monitoring_run=run).first()
+    assert opened is not None
+    Allegation.objects.bulk_create(
+        Allegation(
+            number=f"CRCL-A-2019-{900000 + n}",
+            source="crcl_monitoring",
+            channel=opened.channel,
+            status="received",
+            monitoring_run=run,
+            agency=opened.agency,
+        )
+        for n in range(30)
+    )
+    waiting = Allegation.objects.filter(source="crcl_monitoring", status="received").count()
+    client = client_for(analyst)
+    home = client.get("/monitoring/").content.decode()
+    assert home.count('href="/cases/allegations/CRCL-A-') == views.SHOWN
+    assert f"The {views.SHOWN} due soonest of {waiting}" in home
+    assert "/cases/allegations/?status=received&amp;source=crcl_monitoring&amp;sort=due" in home
+    detail = client.get(f"/monitoring/runs/{run.pk}/").content.decode()
+    linked = Allegation.objects.filter(monitoring_run=run).count()
+    assert f"The first {views.SHOWN} of {linked}" in detail
+    listed = client.get("/cases/allegations/?status=received&source=crcl_monitoring").content
+    assert f"{waiting} allegations".encode() in listed
