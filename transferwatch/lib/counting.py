@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import OperationalError, connections, transaction
 from django.db.models import QuerySet
@@ -51,7 +52,10 @@ def count(queryset: QuerySet[Any]) -> Count:
     db = connections[rows.db]
     if db.vendor != "postgresql":
         return Count(rows.count())
-    sql, params = rows.values("pk").query.sql_with_params()
+    try:
+        sql, params = rows.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # .none(): what a user may not see at all
+        return Count(0)
     key = "tw-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     kept = cache.get(key)
     if kept is not None:
@@ -137,7 +141,10 @@ def kept(rows: QuerySet[Any], *, long: bool) -> list[Any]:
     of rows costs what a count does; the figure it shows is then up to KEEP_SECONDS old."""
     if not long:
         return list(rows)
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:
+        return []
     key = "tw-kept:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
     found = cache.get(key)
     if found is None:

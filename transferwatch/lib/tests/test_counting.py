@@ -14,7 +14,7 @@ from django.template import Context, Template
 
 from transferwatch.accounts.models import Area
 from transferwatch.lib import counting
-from transferwatch.lib.counting import Count, CountingPaginator, count
+from transferwatch.lib.counting import Count, CountingPaginator, count, kept
 from transferwatch.transfers.models import TransferRequest
 
 on_postgresql = pytest.mark.skipif(
@@ -36,6 +36,8 @@ def many(db: Any) -> Any:
 def test_a_short_list_is_counted_exactly(many: Any) -> None:
     assert count(many) == Count(300)
     assert count(many.filter(request_date__day=1)) == Count(11)
+    assert count(many.none()) == Count(0)  # what a role may not see at all
+    assert kept(many.none().values("aor"), long=True) == []
 
 
 @on_postgresql
