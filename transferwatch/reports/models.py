@@ -71,3 +71,22 @@ class Packet(models.Model):
     def path(self, kind: str) -> Path | None:
         name = self.html_name if kind == "html" else self.pdf_name
         return packet_dir() / name if name else None
+
+
+class PublicReport(models.Model):
+    """One build of the public transparency report (`publish.build_report`), as it is served.
+
+    Built off-request by the `publish_report` task (see `transferwatch.reports.snapshot`); the
+    public pages read the newest. `fingerprint` says which data it was built from.
+    """
+
+    built_at = models.DateTimeField(auto_now_add=True)
+    fingerprint = models.CharField(max_length=200)
+    report = models.JSONField()
+    chart_svg = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"Public report {self.pk} ({self.built_at:%Y-%m-%d %H:%M})"

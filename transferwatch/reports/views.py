@@ -1,8 +1,8 @@
 """The public transparency report: a page and its open data, for anyone, with no login.
 
-Computed on request and cached for ten minutes under a key that changes when requests,
-classifications or allegations are added, so that the page, the CSV and the JSON of one
-moment show the same figures (and the same suppressed cells).
+Served from the newest stored snapshot (`transferwatch.reports.snapshot`), built off-request by
+the `publish_report` task, so that the page, the CSV and the JSON show the same figures (and the
+same suppressed cells) and no visitor makes the server build the report.
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-import altair as alt
 from django import forms
-from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,51 +20,42 @@ from django.views.decorators.http import require_GET
 from transferwatch.accounts.access import permission_or_404
 from transferwatch.agencies.models import Agency
 from transferwatch.audit.services import record
-from transferwatch.cases.models import Allegation
 from transferwatch.lib import csp
 from transferwatch.lib.counting import CountingPaginator
-from transferwatch.monitoring.charts import to_svg
-from transferwatch.reports import packet, profile, services
+from transferwatch.reports import packet, profile, services, snapshot
 from transferwatch.reports.models import Packet
-from transferwatch.reports.publish import CSV_COLUMNS, build_report
+from transferwatch.reports.publish import CSV_COLUMNS
 from transferwatch.reports.quarters import Quarter, QuarterError
-from transferwatch.reports.tasks import build_packet
-from transferwatch.transfers.models import Classification, TransferRequest
+from transferwatch.reports.tasks import ask_for_publish, build_packet
+from transferwatch.transfers.models import TransferRequest
 
-CACHE_SECONDS = 600
-
-
-def _fingerprint() -> str:
-    parts = [timezone.localdate().isoformat()]
-    for model in (TransferRequest, Classification, Allegation):
-        summary = model.objects.aggregate(n=Count("pk"), last=Max("pk"))
-        parts.append(f"{summary['n']}-{summary['last']}")
-    return ":".join(parts)
+PREPARING = (
+    "The report is being prepared; it is published within minutes. Please come back shortly."
+)
+RETRY_AFTER_SECONDS = 120
 
 
-def latest_report() -> dict[str, Any]:
-    key = f"reports:public:{_fingerprint()}"
-    report: dict[str, Any] | None = cache.get(key)
-    if report is None:
-        report = build_report()
-        report["chart_svg"] = _chart(report["chart_points"])
-        cache.set(key, report, CACHE_SECONDS)
-    return report
+def latest_report() -> dict[str, Any] | None:
+    """The newest stored report (see `snapshot`); None while the first is being prepared.
+
+    A stale snapshot is served while one rebuild is asked for; with no snapshot, a small
+    installation builds one now, a large one asks for it."""
+    head = snapshot.newest()
+    stamp = snapshot.fingerprint()
+    if head is not None:
+        if head.fingerprint != stamp:
+            ask_for_publish()
+        return snapshot.load(head)
+    if snapshot.small():
+        return snapshot.load(snapshot.build(stamp))
+    ask_for_publish()
+    return None
 
 
-def _chart(points: list[dict[str, Any]]) -> str:
-    if len(points) < 2:
-        return ""
-    chart = (
-        alt.Chart(alt.Data(values=points))
-        .mark_bar(color="#005ea2")
-        .encode(
-            x=alt.X("quarter:O", title="Quarter of the request"),
-            y=alt.Y("requests:Q", title="Transfer requests"),
-        )
-        .properties(width=max(240, 40 * len(points)), height=200)
-    )
-    return to_svg(chart)
+def _not_ready() -> HttpResponse:
+    response = HttpResponse(PREPARING + "\n", content_type="text/plain; charset=utf-8", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _chart_summary(points: list[dict[str, Any]]) -> str:
@@ -86,6 +74,8 @@ def _chart_summary(points: list[dict[str, Any]]) -> str:
 @require_GET
 def public_report(request: HttpRequest) -> HttpResponse:
     report = latest_report()
+    if report is None:
+        return render(request, "reports/public_preparing.html", {"message": PREPARING})
     context = {
         "report": report,
         "meta": report["metadata"],
@@ -111,6 +101,8 @@ def _safe(value: Any) -> Any:
 @require_GET
 def public_csv(request: HttpRequest) -> HttpResponse:
     report = latest_report()
+    if report is None:
+        return _not_ready()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(report, "csv")}"'
     writer = csv.writer(response)
@@ -124,8 +116,10 @@ def public_csv(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def public_json(request: HttpRequest) -> JsonResponse:
+def public_json(request: HttpRequest) -> HttpResponse:
     report = latest_report()
+    if report is None:
+        return _not_ready()
     data = {k: report[k] for k in ("metadata", "measures", "rows")}
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'inline; filename="{_filename(report, "json")}"'
