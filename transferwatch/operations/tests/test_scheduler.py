@@ -49,7 +49,7 @@ def test_a_failing_job_does_not_stop_the_next(db: Any, monkeypatch: Any) -> None
 
     monkeypatch.setattr(scheduler, "call_command", fake)
     assert scheduler.run_jobs(io.StringIO()) is False
-    assert ran == ["casework_due", "notify_daily"]
+    assert ran == ["casework_due", "notify_daily", "publish_report"]
 
 
 def test_sigterm_stops_a_waiting_scheduler_at_once(tmp_path: Any) -> None:

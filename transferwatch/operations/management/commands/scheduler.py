@@ -1,9 +1,11 @@
 """`transferwatch scheduler [--at HH:MM] [--once]`: the daily casework jobs, as a process.
 
 Every day at the given local time (settings.TIME_ZONE) it runs `casework_due`, then
-`notify_daily`; both are idempotent, so a day run twice sends nothing twice. For platforms with
-no cron (cloud.gov runs it from the Procfile); on a host, cron or a systemd timer calling the two
-commands does the same (`docs/deploy.md`). Run one scheduler, not one per web instance.
+`notify_daily`, then `publish_report` (which only enqueues the public report's rebuild for
+`db_worker`, and not when it is current); all are idempotent, so a day run twice sends nothing
+twice. For platforms with no cron (cloud.gov runs it from the Procfile); on a host, cron or a
+systemd timer calling the three commands does the same (`docs/deploy.md`). Run one scheduler,
+not one per web instance.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 logger = logging.getLogger("transferwatch.operations")
-JOBS = ("casework_due", "notify_daily")
+JOBS = ("casework_due", "notify_daily", "publish_report")
 
 
 def next_run(now: datetime, at: tuple[int, int]) -> datetime:
@@ -53,7 +55,10 @@ def run_jobs(stdout: Any) -> bool:
 
 
 class Command(BaseCommand):
-    help = "Run casework_due and notify_daily every day at --at (local time); --once runs them now."
+    help = (
+        "Run casework_due, notify_daily and publish_report every day at --at (local time); "
+        "--once runs them now."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--at", default="06:00", help="time of day, HH:MM (default 06:00)")
