@@ -18,6 +18,7 @@ from transferwatch.reports.services import execute
 ASKED_KEY = "reports:public:asked"
 ASK_AGAIN_AFTER = 300  # seconds: a process asks for a rebuild at most this often
 RUNNING_AT_MOST = timedelta(hours=1)  # a "running" publish older than this is taken as dead
+RETRY_FAILED_AFTER = timedelta(minutes=30)  # a failed build (minutes of work) is not retried sooner
 
 
 @task()
@@ -33,11 +34,16 @@ def publish_report() -> str:
 
 
 def publish_pending() -> bool:
-    """Whether a publish_report task is queued, or running since less than RUNNING_AT_MOST."""
-    started = timezone.now() - RUNNING_AT_MOST
+    """Whether a publish_report task is queued, running since less than RUNNING_AT_MOST, or
+    failed less than RETRY_FAILED_AFTER ago (the operator page shows it)."""
+    now = timezone.now()
     return (
         DBTaskResult.objects.filter(task_path=publish_report.module_path)
-        .filter(Q(status="READY") | Q(status="RUNNING", started_at__gte=started))
+        .filter(
+            Q(status="READY")
+            | Q(status="RUNNING", started_at__gte=now - RUNNING_AT_MOST)
+            | Q(status="FAILED", finished_at__gte=now - RETRY_FAILED_AFTER)
+        )
         .exists()
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from transferwatch.reports import publish, snapshot, tasks
@@ -93,6 +94,18 @@ def test_a_stale_snapshot_is_served_while_one_rebuild_is_queued(
     cache.clear()  # another process asks again: the queued task is seen in the database
     client.get(reverse("public_report"))
     assert _queued() == 1
+
+
+def test_a_failed_build_is_not_retried_at_once(db: Any) -> None:
+    failed = DBTaskResult.objects.get(pk=tasks.publish_report.enqueue().id)
+    failed.set_failed(RuntimeError("out of memory"))
+    assert tasks.publish_pending()
+    DBTaskResult.objects.filter(pk=failed.pk).update(
+        finished_at=timezone.now() - tasks.RETRY_FAILED_AFTER - timedelta(minutes=1)
+    )
+    assert not tasks.publish_pending()
+    assert tasks.ask_for_publish() and _queued() == 1
+    assert not tasks.ask_for_publish()
 
 
 def test_a_view_reads_the_stored_report_once_per_process(world: Any) -> None:
