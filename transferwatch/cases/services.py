@@ -293,25 +293,31 @@ class Duplicate:
     reasons: tuple[str, ...]
 
 
+DUPLICATES_SHOWN = 20
+
+
 def possible_duplicates(allegation: Allegation) -> list[Duplicate]:
     """Other allegations about the same person or incident.
 
     Same person: an involved person with the same A-number, or the same name and date of birth.
     Same incident: the same agency and an encounter date within 3 days.
+    The DUPLICATES_SHOWN most recent at most: a person or an agency with thousands of
+    allegations must not make the page list them all.
     """
     found: dict[int, list[str]] = {}
     people = list(allegation.people.all())
     a_numbers = {p.a_number for p in people if p.a_number}
-    others = Allegation.objects.exclude(pk=allegation.pk)
+    others = Allegation.objects.exclude(pk=allegation.pk).order_by("-received_at", "-pk")
     if a_numbers:
-        for pk in others.filter(people__a_number__in=a_numbers).values_list("pk", flat=True):
+        same = others.filter(people__a_number__in=a_numbers)
+        for pk in same.values_list("pk", flat=True)[:DUPLICATES_SHOWN]:
             found.setdefault(pk, []).append("same A-number")
     named = Q()
     for p in people:
         if p.name and p.birth_date:
             named |= Q(people__name__iexact=p.name.strip(), people__birth_date=p.birth_date)
     if named:
-        for pk in others.filter(named).values_list("pk", flat=True):
+        for pk in others.filter(named).values_list("pk", flat=True)[:DUPLICATES_SHOWN]:
             found.setdefault(pk, []).append("same name and date of birth")
     if allegation.agency_id and allegation.encounter_date:
         near = others.filter(
@@ -321,9 +327,10 @@ def possible_duplicates(allegation: Allegation) -> list[Duplicate]:
                 allegation.encounter_date + timedelta(days=3),
             ),
         )
-        for pk in near.values_list("pk", flat=True):
+        for pk in near.values_list("pk", flat=True)[:DUPLICATES_SHOWN]:
             found.setdefault(pk, []).append("same agency, encounter within 3 days")
     rows = Allegation.objects.filter(pk__in=found).select_related("agency")
+    rows = rows.order_by("-received_at", "-pk")[:DUPLICATES_SHOWN]
     return [Duplicate(a, tuple(dict.fromkeys(found[a.pk]))) for a in rows]
 
 

@@ -124,6 +124,7 @@ def _allegation_page(
         )
         if allegation.status in ("received", "triaged"):
             context["duplicates"] = services.possible_duplicates(allegation)
+            context["duplicates_shown"] = services.DUPLICATES_SHOWN
     context["outlook"] = next_moves.for_record(
         moves.ALLEGATION_MOVES, allegation, user, context.get("actions", [])
     )

@@ -60,3 +60,12 @@ def test_it_shows_the_duplicates_at_triage(db: Any, phi_agency: Any, analyst: An
     page = client_for(analyst).get(reverse("allegation_detail", args=[a.number])).content.decode()
     assert "Possible duplicates" in page
     assert f">{b.number}</a>" in page and "same A-number" in page
+
+
+def test_it_lists_the_most_recent_few_when_a_person_has_many(db: Any, monkeypatch: Any) -> None:
+    from transferwatch.cases import services
+
+    monkeypatch.setattr(services, "DUPLICATES_SHOWN", 3)
+    first = make_allegation(None, name="One", birth_date=None, encounter=None)
+    others = [make_allegation(None, name=f"N{n}", birth_date=None, encounter=None) for n in range(5)]
+    assert list(found(first)) == [a.number for a in reversed(others)][:3]
