@@ -67,5 +67,7 @@ def test_it_lists_the_most_recent_few_when_a_person_has_many(db: Any, monkeypatc
 
     monkeypatch.setattr(services, "DUPLICATES_SHOWN", 3)
     first = make_allegation(None, name="One", birth_date=None, encounter=None)
-    others = [make_allegation(None, name=f"N{n}", birth_date=None, encounter=None) for n in range(5)]
+    others = [
+        make_allegation(None, name=f"N{n}", birth_date=None, encounter=None) for n in range(5)
+    ]
     assert list(found(first)) == [a.number for a in reversed(others)][:3]
