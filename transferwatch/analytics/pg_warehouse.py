@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -92,6 +92,28 @@ def _columns(cursor: psycopg.Cursor[Any]) -> dict[str, Any]:
             data = np.array(["" if v is None else str(v) for v in values], dtype=str)
         out[name] = np.ma.masked_array(data, mask=mask)
     return out
+
+
+def copy_arrow(
+    con: Any, target: str, reader: Any, progress: Callable[[int], None] | None = None
+) -> int:
+    """Arrow record batches into `COPY target FROM STDIN` as CSV, in bulk; the rows written.
+    `progress`, if given, hears the rows written so far after each batch."""
+    done = 0
+    with (
+        con.cursor() as cursor,
+        cursor.copy(f"COPY {target} FROM STDIN (FORMAT csv, HEADER true)") as copy,
+    ):
+        header = True
+        for batch in reader:
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=header))
+            header = False
+            copy.write(buffer.getvalue())
+            done += batch.num_rows
+            if progress is not None:
+                progress(done)
+    return done
 
 
 class PostgresStore:
@@ -188,14 +210,7 @@ class PostgresStore:
             con.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
             self.create(con)
             con.execute(f"CREATE TEMP TABLE tw_incoming (LIKE {SCHEMA}.bookings) ON COMMIT DROP")
-            copy_sql = f"COPY tw_incoming ({listed}) FROM STDIN (FORMAT csv, HEADER true)"
-            with con.cursor() as cursor, cursor.copy(copy_sql) as copy:
-                header = True
-                for batch in reader:
-                    buffer = io.BytesIO()
-                    pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=header))
-                    header = False
-                    copy.write(buffer.getvalue())
+            copy_arrow(con, f"tw_incoming ({listed})", reader)
             added = _one(con, "SELECT count(*) FROM tw_incoming")
             quarters = sorted(
                 str(r[0])

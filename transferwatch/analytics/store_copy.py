@@ -21,7 +21,6 @@ mismatch leaves the target as it was. No Python runs per row.
 from __future__ import annotations
 
 import contextlib
-import io
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -33,11 +32,16 @@ from urllib.parse import urlsplit
 
 import duckdb
 import psycopg
-import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
 from transferwatch.analytics import contract
 from transferwatch.analytics.contract import quote
-from transferwatch.analytics.pg_warehouse import BATCH_ROWS, LOCK_KEY, SCHEMA, PostgresStore
+from transferwatch.analytics.pg_warehouse import (
+    BATCH_ROWS,
+    LOCK_KEY,
+    SCHEMA,
+    PostgresStore,
+    copy_arrow,
+)
 from transferwatch.analytics.warehouse import QUARTER_SQL, BookingStore
 
 Store = BookingStore | PostgresStore
@@ -274,17 +278,12 @@ def _into_postgres(
             if rows or imports:
                 pg.execute(f"TRUNCATE {SCHEMA}.bookings, {SCHEMA}.imports")
         store.create(pg)
-        done = 0
-        copy_sql = f"COPY {SCHEMA}.bookings ({_listed()}) FROM STDIN (FORMAT csv, HEADER true)"
-        with pg.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            header = True
-            for batch in reader:
-                buffer = io.BytesIO()
-                pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=header))
-                header = False
-                copy.write(buffer.getvalue())
-                done += batch.num_rows
-                progress("writing", source.fingerprint.rows, done)
+        copy_arrow(
+            pg,
+            f"{SCHEMA}.bookings ({_listed()})",
+            reader,
+            lambda done: progress("writing", source.fingerprint.rows, done),
+        )
         pg.execute(
             f"INSERT INTO {SCHEMA}.imports (import_key, rows, imported_at) "  # noqa: S608
             "SELECT k, 0, now() + i * interval '1 microsecond' "
