@@ -33,6 +33,9 @@ from django.db.models import QuerySet
 
 EXACT_UP_TO = 10_000
 BUDGET_MS = 120
+# A table of at most this many rows (PostgreSQL's estimate when the connection was made) is
+# counted plainly: a count over it is quick whatever the filter.
+SMALL = 100_000
 KEEP_SECONDS = 120
 
 
@@ -50,7 +53,7 @@ class Count:
 def count(queryset: QuerySet[Any]) -> Count:
     rows = queryset.order_by()
     db = connections[rows.db]
-    if db.vendor != "postgresql":
+    if db.vendor != "postgresql" or _table_rows(db, rows.model._meta.db_table) <= SMALL:
         return Count(rows.count())
     try:
         sql, params = rows.values("pk").query.sql_with_params()
@@ -75,19 +78,40 @@ def count(queryset: QuerySet[Any]) -> Count:
 
 
 def _timed(rows: QuerySet[Any], db: Any, counting: Callable[[], int]) -> int | None:
-    """`counting()` if PostgreSQL answers within BUDGET_MS, else None."""
+    """`counting()` if PostgreSQL answers within BUDGET_MS, else None. The timeout is set for
+    the transaction (or savepoint) of the count alone, which is then rolled back: a read, so
+    nothing is lost, and the setting goes with it whether the count finished or not."""
     try:
-        with transaction.atomic(using=rows.db), db.cursor() as cursor:
-            cursor.execute("SELECT current_setting('statement_timeout')")
-            (before,) = cursor.fetchone()
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(BUDGET_MS)])
+        with transaction.atomic(using=rows.db):
+            with db.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(BUDGET_MS)])
             value = counting()
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
-            return value
-    except OperationalError as exc:  # the timeout: the savepoint is rolled back with the setting
+            transaction.set_rollback(True, using=rows.db)
+        return value
+    except OperationalError as exc:
         if "statement timeout" not in str(exc):
             raise
         return None
+
+
+def remember_table_sizes(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On each new PostgreSQL connection (`connection_created`, operations/apps.py): the
+    planner's row estimate of every table, so that counts over small tables skip the timing."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n "
+                "ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema()"
+            )
+            connection.tw_table_rows = {name: float(n) for name, n in cursor.fetchall()}
+
+
+def _table_rows(db: Any, table: str) -> float:
+    """The planner's estimate of `table`'s rows as of the connection's start (-1: never
+    analysed, taken as small); read now if the connection was made before the signal."""
+    if getattr(db, "tw_table_rows", None) is None:
+        remember_table_sizes(None, db)
+    return float(db.tw_table_rows.get(table, -1))
 
 
 def _estimate(rows: QuerySet[Any]) -> int:
